@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Telemetry.Agent.Configuration;
+using Telemetry.Agent.Host;
+using Telemetry.Agent.Reporting;
+using Telemetry.Agent.Sampling;
+using Telemetry.Hosting;
+
+// telemetry-agent run | inspect --url URL [--engine E] | gpus [--json]   [--config FILE] [--Agent:Key=value ...]
+IConfigurationRoot configuration;
+string[] rest;
+try
+{
+    configuration = HostConfiguration.Build(args, out rest);
+}
+catch (Exception ex) when (ex is ConfigurationException or InvalidDataException or FormatException)
+{
+    Console.Error.WriteLine("configuration error: " + ex.Message);
+    return 2;
+}
+
+var command = rest.Length > 0 ? rest[0] : "";
+switch (command)
+{
+    case "--version":
+        Console.WriteLine("telemetry-agent " + ReportBuilder.AgentVersion);
+        return 0;
+    case "" or "--help" or "-h" or "help":
+        Console.WriteLine(Usage.Text);
+        return command.Length == 0 ? 2 : 0;
+    case "inspect":
+        return await Commands.InspectAsync(rest[1..]).ConfigureAwait(false);
+}
+
+if (command is not ("run" or "gpus"))
+{
+    Console.Error.WriteLine($"unknown command '{command}'\n\n{Usage.Text}");
+    return 2;
+}
+
+using var loggers = Logging.Create(configuration);
+var log = loggers.CreateLogger("agent");
+var options = new AgentOptions();
+try
+{
+    configuration.GetSection(AgentOptions.SectionName).Bind(options);
+}
+catch (InvalidOperationException ex)
+{
+    log.LogCritical("configuration error: {Message}", ex.Message);
+    return 2;
+}
+
+var errors = AgentOptionsValidator.Validate(options);
+if (errors.Count > 0)
+{
+    foreach (var e in errors)
+    {
+        log.LogCritical("configuration error: {Error}", e);
+    }
+
+    return 2;
+}
+
+using var runtime = new AgentRuntime(options, loggers, TimeProvider.System);
+if (command == "gpus")
+{
+    return Commands.Gpus(runtime.ReadPowerOnce(), rest.Contains("--json"));
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+await runtime.RunAsync(stop.Token).ConfigureAwait(false);
+log.LogInformation("Agent stopped; {Count} report(s) unsent", runtime.Backlog.Count);
+return 0;

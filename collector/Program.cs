@@ -1,0 +1,93 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Hosting;
+using Telemetry.Hosting;
+
+// telemetry-collector [--config FILE] [--Collector:Key=value ...]
+// Receives NodeReports, keeps rolling windows, serves /metrics, /api/v1/kpis, /healthz, /readyz.
+IConfigurationRoot configuration;
+try
+{
+    configuration = HostConfiguration.Build(args, out var rest);
+    if (rest.Length > 0 && rest[0] is "--help" or "-h" or "help")
+    {
+        Console.WriteLine("""
+            telemetry-collector [--config FILE] [--Collector:Key=value ...]
+
+            Receives agent reports and exports tokens-per-joule KPIs on /metrics (Prometheus).
+            Configuration: JSON file, then environment (Collector__Listen=...), then command line.
+            Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes,
+                  Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format.
+            Endpoints: POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /healthz, GET /readyz.
+            """);
+        return 0;
+    }
+}
+catch (Exception ex) when (ex is ConfigurationException or InvalidDataException or FormatException)
+{
+    Console.Error.WriteLine("configuration error: " + ex.Message);
+    return 2;
+}
+
+using var loggerFactory = Logging.Create(configuration);
+var log = loggerFactory.CreateLogger("collector");
+var options = new CollectorOptions();
+try
+{
+    configuration.GetSection(CollectorOptions.SectionName).Bind(options);
+}
+catch (InvalidOperationException ex)
+{
+    log.LogCritical("configuration error: {Message}", ex.Message);
+    return 2;
+}
+
+var errors = CollectorOptionsValidator.Validate(options);
+if (errors.Count > 0)
+{
+    foreach (var e in errors)
+    {
+        log.LogCritical("configuration error: {Error}", e);
+    }
+
+    return 2;
+}
+
+using var service = new CollectorService(options);
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+builder.Configuration.AddConfiguration(configuration);
+builder.Logging.ClearProviders();
+builder.Services.AddSingleton(loggerFactory);
+builder.WebHost.UseUrls(options.Listen);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    // Ingest enforces its own, clearer limit; this backstop stops anything far larger early.
+    k.Limits.MaxRequestBodySize = (long)options.MaxReportBytes * 2;
+});
+
+var app = builder.Build();
+app.MapCollector(service, log);
+
+if (service.Authorizer.IsOpen)
+{
+    log.LogWarning("No ingest tokens configured (Collector:Auth:Tokens): ingest is open to loopback clients only; remote agents get 403");
+}
+
+try
+{
+    await app.StartAsync().ConfigureAwait(false);
+}
+catch (IOException ex)
+{
+    log.LogCritical("cannot listen on {Listen}: {Message}", options.Listen, ex.Message);
+    return 1;
+}
+
+log.LogInformation("Collector listening on {Listen}; windows {Windows}", options.Listen, string.Join(",", service.Windows.Select(w => w.Label)));
+await app.WaitForShutdownAsync().ConfigureAwait(false);
+return 0;

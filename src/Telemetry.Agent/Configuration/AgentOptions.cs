@@ -1,0 +1,83 @@
+namespace Telemetry.Agent.Configuration;
+
+/// <summary>
+/// The <c>Agent</c> configuration section (DESIGN §6): identity, interval, collector, power sources
+/// and inference servers. Checked by <see cref="AgentOptionsValidator"/> at start.
+/// </summary>
+public sealed class AgentOptions
+{
+    public const string SectionName = "Agent";
+
+    /// <summary>Node id; the host name when not set.</summary>
+    public string Node { get; set; } = "";
+    public string Site { get; set; } = "default";
+    public string Pool { get; set; } = "default";
+
+    /// <summary>Sampling and report interval in seconds; fractions allowed.</summary>
+    public double IntervalSeconds { get; set; } = 1;
+
+    public CollectorClientOptions Collector { get; set; } = new();
+    public PowerOptions Power { get; set; } = new();
+    public List<ServerOptions> Servers { get; set; } = [];
+
+    public string ResolvedNode => Node.Length > 0 ? Node : Environment.MachineName;
+}
+
+public sealed class CollectorClientOptions
+{
+    public string Url { get; set; } = "http://127.0.0.1:9464";
+
+    /// <summary>This node's bearer token; never logged.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>Reports kept while the collector is unreachable: one hour at the default 1-s interval.
+    /// Beyond it the oldest are dropped; the collector recovers their increments from the next
+    /// report's cumulative values, so only their placement in time is lost.</summary>
+    public int BacklogMaxReports { get; set; } = 3600;
+
+    public double TimeoutSeconds { get; set; } = 5;
+}
+
+public sealed class PowerOptions
+{
+    /// <summary><c>nvml</c> and/or <c>simulated</c> (more sources arrive with the power-sources work).</summary>
+    public List<string> Sources { get; set; } = [];
+
+    public NvmlOptions Nvml { get; set; } = new();
+    public SimulatedPowerOptions Simulated { get; set; } = new();
+
+    public static readonly IReadOnlyList<string> DefaultSources = ["nvml"];
+    public static readonly IReadOnlyList<string> KnownSources = ["nvml", "simulated"];
+}
+
+public sealed class NvmlOptions
+{
+    /// <summary>Explicit path of libnvidia-ml; empty = search <c>libnvidia-ml.so.1</c>.</summary>
+    public string LibraryPath { get; set; } = "";
+}
+
+public sealed class SimulatedPowerOptions
+{
+    public int Gpus { get; set; } = 2;
+    public string Model { get; set; } = "Simulated H100 80GB HBM3";
+}
+
+public sealed class ServerOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>The server's Prometheus <c>/metrics</c> URL (not needed for the simulated engine).</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary><c>auto</c>, <c>vllm</c>, or <c>simulated</c>.</summary>
+    public string Engine { get; set; } = "auto";
+
+    /// <summary>Replaces the model name the engine reports.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary><c>unified</c>, <c>prefill</c> or <c>decode</c>.</summary>
+    public string Role { get; set; } = "unified";
+
+    /// <summary>GPU indices or UUIDs the server runs on. Empty: all GPUs when this is the only server.</summary>
+    public List<string> Gpus { get; set; } = [];
+}

@@ -1,0 +1,213 @@
+using System.Reflection;
+using Telemetry.Agent.Configuration;
+using Telemetry.Agent.Power;
+using Telemetry.Agent.Servers;
+using Telemetry.Scraping.Engines;
+using Telemetry.Wire;
+
+namespace Telemetry.Agent.Reporting;
+
+/// <summary>
+/// Builds one <see cref="NodeReport"/> per interval from what the sources read: sequence numbers,
+/// cumulative values with deltas and epochs, and server energy as the sum of the energy increases of
+/// the server's GPUs. Values that are not finite, or negative counters, never reach the wire: they
+/// are dropped and named in <c>source_errors</c>. Not thread-safe: one sampling loop owns it.
+/// </summary>
+public sealed class ReportBuilder
+{
+    private readonly AgentOptions _options;
+    private readonly CounterTracker _counters = new();
+    private readonly HistogramTracker _histograms = new();
+    private readonly Dictionary<string, double> _serverEnergyJoules = new(StringComparer.Ordinal);
+    private readonly long _startMs;
+    private ulong _sequence;
+    private long _previousSampleMs;
+
+    public ReportBuilder(AgentOptions options, long startMs)
+    {
+        _options = options;
+        _startMs = startMs;
+    }
+
+    /// <summary>Random per agent process: (instance, sequence) identifies a report for de-duplication.</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
+
+    public static string AgentVersion { get; } =
+        typeof(ReportBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public NodeReport Build(long sampleMs, PowerReading power, IReadOnlyList<(ServerOptions Options, ServerReading Reading)> servers)
+    {
+        var report = new NodeReport
+        {
+            AgentInstanceId = InstanceId,
+            Sequence = ++_sequence,
+            SampleTimeUnixMs = sampleMs,
+            PreviousSampleTimeUnixMs = _previousSampleMs,
+            Node = _options.ResolvedNode,
+            Site = _options.Site,
+            Pool = _options.Pool,
+            IntervalSeconds = _options.IntervalSeconds,
+            AgentVersion = AgentVersion,
+        };
+        report.SourceErrors.AddRange(power.Errors);
+        _previousSampleMs = sampleMs;
+
+        var energyDeltas = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var gpu in power.Gpus)
+        {
+            var sample = GpuSampleOf(gpu, sampleMs, report.SourceErrors);
+            if (sample.EnergyJoules is not null)
+            {
+                energyDeltas[gpu.Uuid] = sample.EnergyJoules.Delta;
+            }
+
+            report.Gpus.Add(sample);
+        }
+
+        foreach (var (options, reading) in servers)
+        {
+            report.Servers.Add(ServerSampleOf(options, reading, power.Gpus, energyDeltas, sampleMs, servers.Count, report.SourceErrors));
+        }
+
+        return report;
+    }
+
+    private GpuSample GpuSampleOf(GpuReading gpu, long sampleMs, IList<string> errors)
+    {
+        var sample = new GpuSample
+        {
+            Index = gpu.Index,
+            Uuid = gpu.Uuid,
+            Name = gpu.Name,
+            Source = gpu.Source,
+            EnergyMethod = gpu.Method,
+            Lost = gpu.Lost,
+        };
+        if (gpu.EnergyJoules is { } energy && !gpu.Lost)
+        {
+            if (double.IsFinite(energy) && energy >= 0)
+            {
+                sample.EnergyJoules = _counters.Observe("gpu\u0000" + gpu.Uuid, energy, sampleMs);
+            }
+            else
+            {
+                errors.Add($"{gpu.Source}: GPU {gpu.Index} energy reading {energy} is not a valid counter; dropped");
+            }
+        }
+
+        if (Finite(gpu.PowerWatts) is { } p) { sample.PowerWatts = p; }
+        if (Finite(gpu.PowerLimitWatts) is { } l) { sample.PowerLimitWatts = l; }
+        if (Finite(gpu.UtilizationRatio) is { } u) { sample.UtilizationRatio = u; }
+        if (Finite(gpu.MemoryUsedBytes) is { } mu) { sample.MemoryUsedBytes = mu; }
+        if (Finite(gpu.MemoryTotalBytes) is { } mt) { sample.MemoryTotalBytes = mt; }
+        if (Finite(gpu.TemperatureCelsius) is { } t) { sample.TemperatureCelsius = t; }
+        return sample;
+    }
+
+    private ServerSample ServerSampleOf(ServerOptions options, ServerReading reading, IReadOnlyList<GpuReading> gpus,
+        Dictionary<string, double> energyDeltas, long sampleMs, int serverCount, IList<string> errors)
+    {
+        var sample = new ServerSample
+        {
+            Name = options.Name,
+            Engine = reading.Reading?.Engine ?? (options.Engine == "auto" ? "" : options.Engine),
+            Role = options.Role,
+            Up = reading.Reading is not null,
+            Error = reading.Error ?? "",
+        };
+        if (reading.Error is not null)
+        {
+            errors.Add($"server {options.Name}: {reading.Error}");
+        }
+
+        var energy = 0.0;
+        foreach (var uuid in GpuAttribution.Resolve(options, gpus, serverCount))
+        {
+            sample.GpuUuids.Add(uuid);
+            energy += energyDeltas.GetValueOrDefault(uuid);
+        }
+
+        var total = _serverEnergyJoules.GetValueOrDefault(options.Name) + energy;
+        _serverEnergyJoules[options.Name] = total;
+        sample.EnergyJoules = new Counter { Total = total, Delta = energy, Epoch = _startMs };
+
+        foreach (var stream in reading.Reading?.Streams ?? [])
+        {
+            sample.Streams.Add(StreamSampleOf(options.Name, stream, sampleMs, errors));
+        }
+
+        return sample;
+    }
+
+    private StreamSample StreamSampleOf(string server, StreamReading s, long sampleMs, IList<string> errors)
+    {
+        var key = server + "\u0000" + s.Model + "\u0000" + string.Join('\u0000', s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value));
+        var sample = new StreamSample { Model = s.Model };
+        sample.Labels.Add(s.Labels);
+        sample.Derived.AddRange(s.Derived);
+        sample.InputTokens = CounterOf(key + "\u0000in", s.InputTokens, sampleMs, errors, server);
+        sample.OutputTokens = CounterOf(key + "\u0000out", s.OutputTokens, sampleMs, errors, server);
+        foreach (var (outcome, count) in s.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (CounterOf(key + "\u0000req\u0000" + outcome, count, sampleMs, errors, server) is { } c)
+            {
+                sample.Requests.Add(new OutcomeCounter { Outcome = outcome, Count = c });
+            }
+        }
+
+        foreach (var (metric, h) in s.Histograms.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            if (IsValid(h))
+            {
+                sample.Histograms.Add(_histograms.Observe(key + "\u0000h\u0000" + metric, metric, h, sampleMs));
+            }
+            else
+            {
+                errors.Add($"server {server}: histogram {metric} of {s.Model} is inconsistent (bounds, counts or sum); dropped");
+            }
+        }
+
+        if (Finite(s.Running) is { } r) { sample.RunningRequests = r; }
+        if (Finite(s.Waiting) is { } w) { sample.WaitingRequests = w; }
+        if (Finite(s.KvCacheUsageRatio) is { } kv) { sample.KvCacheUsageRatio = kv; }
+        return sample;
+    }
+
+    private Counter? CounterOf(string key, double? value, long sampleMs, IList<string> errors, string server)
+    {
+        if (value is not { } v)
+        {
+            return null;
+        }
+
+        if (!double.IsFinite(v) || v < 0)
+        {
+            errors.Add($"server {server}: counter value {v} is not a valid counter; dropped");
+            return null;
+        }
+
+        return _counters.Observe(key, v, sampleMs);
+    }
+
+    private static bool IsValid(HistogramReading h)
+    {
+        if (h.UpperBounds.Length != h.CumulativeCounts.Length || !double.IsFinite(h.Count) || h.Count < 0 || !double.IsFinite(h.Sum))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < h.UpperBounds.Length; i++)
+        {
+            var c = h.CumulativeCounts[i];
+            if (!double.IsFinite(h.UpperBounds[i]) || (i > 0 && h.UpperBounds[i] <= h.UpperBounds[i - 1])
+                || !double.IsFinite(c) || c < 0 || c > h.Count || (i > 0 && c < h.CumulativeCounts[i - 1]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+}

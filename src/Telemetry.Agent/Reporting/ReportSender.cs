@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Telemetry.Wire;
+
+namespace Telemetry.Agent.Reporting;
+
+/// <summary>
+/// Sends the backlog to the collector one report at a time, oldest first, so replay after an outage
+/// keeps sample order. A report leaves the backlog only when the collector accepted it (202) or
+/// refused it for good (400/413: retrying cannot help; logged as an error). Everything else —
+/// connection failures, 5xx, 429 (honouring Retry-After), and 401/403 (the collector's token list
+/// may be fixed) — is retried with capped exponential backoff while the backlog holds the data.
+/// </summary>
+public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token, ReportBacklog backlog, ILogger logger, TimeProvider time)
+{
+    public static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    private readonly Uri _endpoint = new(collectorUrl, "/v1/reports");
+    private string? _lastProblem;
+    private long _sent;
+    private long _refused;
+
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Reports the collector refused for good (400/413).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = MinBackoff;
+        while (!ct.IsCancellationRequested)
+        {
+            NodeReport report;
+            try
+            {
+                report = await backlog.PeekOldestAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var (done, retryAfter) = await TrySendAsync(report, ct).ConfigureAwait(false);
+            if (done)
+            {
+                backlog.Acknowledge(report);
+                backoff = MinBackoff;
+                continue;
+            }
+
+            var wait = retryAfter ?? backoff;
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            try
+            {
+                await Task.Delay(wait, time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One attempt. Returns whether the report is finished with, and a server-requested wait.</summary>
+    private async Task<(bool Done, TimeSpan? RetryAfter)> TrySendAsync(NodeReport report, CancellationToken ct)
+    {
+        report.SentTimeUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        using var content = new ByteArrayContent(report.ToByteArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
+        if (token.Length > 0)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref _sent);
+                Recovered();
+                return (true, null);
+            }
+
+            var body = await ReadErrorAsync(response, ct).ConfigureAwait(false);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnsupportedMediaType:
+                    Interlocked.Increment(ref _refused);
+                    logger.LogError("collector refused report {Sequence} for good ({Status}): {Reason}; dropped", report.Sequence, (int)response.StatusCode, body);
+                    return (true, null);
+                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                    Problem($"collector at {_endpoint} refused this node's token ({(int)response.StatusCode}: {body}); check Agent:Collector:Token and the collector's Collector:Auth:Tokens. Keeping reports and retrying");
+                    return (false, null);
+                default:
+                    Problem($"collector at {_endpoint} answered {(int)response.StatusCode} {body}; keeping reports and retrying");
+                    return (false, RetryAfter(response));
+            }
+        }
+        catch (HttpRequestException ex)
+        {
+            Problem($"collector at {_endpoint} unreachable ({ex.Message}); keeping up to {backlog.Capacity} reports and retrying");
+            return (false, null);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Problem($"collector at {_endpoint} did not answer in time; keeping reports and retrying");
+            return (false, null);
+        }
+        catch (OperationCanceledException)
+        {
+            return (false, null);
+        }
+    }
+
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        return text.Length > 500 ? text[..500] : text;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait is { } w && w > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(w.Ticks, TimeSpan.FromMinutes(5).Ticks)) : null;
+    }
+
+    /// <summary>Logs a problem once, not once per retry.</summary>
+    private void Problem(string message)
+    {
+        if (message != _lastProblem)
+        {
+            logger.LogWarning("{Problem}", message);
+            _lastProblem = message;
+        }
+    }
+
+    private void Recovered()
+    {
+        if (_lastProblem is not null)
+        {
+            logger.LogInformation("collector at {Endpoint} accepting reports again; backlog {Count}", _endpoint, backlog.Count);
+            _lastProblem = null;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.Extensions.Logging;
+using Telemetry.Agent.Configuration;
+using Telemetry.Agent.Power;
+using Telemetry.Agent.Reporting;
+using Telemetry.Agent.Servers;
+using Telemetry.Agent.Simulation;
+using Telemetry.Scraping;
+
+namespace Telemetry.Agent.Sampling;
+
+/// <summary>
+/// The agent daemon: every <c>Agent:IntervalSeconds</c> it reads all power sources and scrapes all
+/// servers, builds one report, and queues it; a sender drains the queue to the collector. Sampling
+/// never waits for the collector, so an outage only grows the (bounded) backlog.
+/// </summary>
+public sealed class AgentRuntime : IDisposable
+{
+    /// <summary>A scrape that takes longer than this is abandoned for the interval (the engine is
+    /// overloaded or hung); the next interval tries again.</summary>
+    private static readonly TimeSpan MaxScrapeTime = TimeSpan.FromSeconds(5);
+
+    private readonly AgentOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IReadOnlyList<IPowerSource> _power;
+    private readonly IReadOnlyList<IServerSource> _servers;
+    private readonly ReportBuilder _builder;
+    private readonly ReportSender _sender;
+    private readonly HttpClient _scrapeHttp;
+    private readonly HttpClient _collectorHttp;
+
+    public AgentRuntime(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _logger = loggers.CreateLogger("agent");
+        var start = time.GetUtcNow();
+        var workload = new SimulatedWorkload(start);
+        var sources = options.Power.Sources.Count > 0 ? options.Power.Sources : PowerOptions.DefaultSources;
+        _power = [.. sources.Distinct().Select(s => CreatePowerSource(s, options, workload, loggers, time))];
+
+        _scrapeHttp = new HttpClient { Timeout = MaxScrapeTime };
+        var scraper = new EngineScraper(_scrapeHttp);
+        _servers = [.. options.Servers.Select(s => s.Engine == "simulated"
+            ? (IServerSource)new SimulatedServerSource(s, workload, time)
+            : new ScrapedServerSource(s, scraper))];
+
+        _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds());
+        Backlog = new ReportBacklog(options.Collector.BacklogMaxReports);
+        _collectorHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(options.Collector.TimeoutSeconds) };
+        _sender = new ReportSender(_collectorHttp, new Uri(options.Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
+
+        if (options.Servers.Count > 1 && options.Servers.Any(s => s.Gpus.Count == 0))
+        {
+            _logger.LogWarning("Several servers and some without Agent:Servers:N:Gpus: their energy cannot be attributed, so their tokens per joule is not computed. List each server's GPU indices or UUIDs");
+        }
+    }
+
+    public ReportBacklog Backlog { get; }
+
+    public ReportSender Sender => _sender;
+
+    public string InstanceId => _builder.InstanceId;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _logger.LogInformation("Agent {Instance} for node {Node} (site {Site}, pool {Pool}) sampling every {Interval} s; power: {Power}; servers: {Servers}; collector {Collector}",
+            InstanceId, _options.ResolvedNode, _options.Site, _options.Pool, _options.IntervalSeconds,
+            string.Join(",", _power.Select(p => p.Name)), string.Join(",", _options.Servers.Select(s => $"{s.Name}({s.Engine})")), _options.Collector.Url);
+        var sending = _sender.RunAsync(ct);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), _time);
+        try
+        {
+            do
+            {
+                var report = await SampleAsync(ct).ConfigureAwait(false);
+                if (Backlog.Add(report))
+                {
+                    _logger.LogWarning("Backlog full ({Capacity} reports): dropped the oldest; the collector will recover its counts from cumulative values", Backlog.Capacity);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        await sending.ConfigureAwait(false);
+    }
+
+    /// <summary>Reads every source once and builds the report for this instant.</summary>
+    public async Task<Wire.NodeReport> SampleAsync(CancellationToken ct)
+    {
+        var sampleMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var power = ReadPowerOnce();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(Math.Clamp(_options.IntervalSeconds * 0.9, 0.1, MaxScrapeTime.TotalSeconds)));
+        var readings = await Task.WhenAll(_servers.Select(s => ReadServerAsync(s, timeout.Token))).ConfigureAwait(false);
+        return _builder.Build(sampleMs, power, [.. _servers.Zip(readings, (s, r) => (s.Options, r))]);
+    }
+
+    private static async Task<ServerReading> ReadServerAsync(IServerSource server, CancellationToken ct)
+    {
+        try
+        {
+            return await server.ReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return new ServerReading(null, "scrape timed out");
+        }
+    }
+
+    private static IPowerSource CreatePowerSource(string name, AgentOptions options, SimulatedWorkload workload, ILoggerFactory loggers, TimeProvider time) => name switch
+    {
+        "nvml" => new NvmlPowerSource(options.Power.Nvml.LibraryPath, loggers.CreateLogger("nvml"), time),
+        "simulated" => new SimulatedPowerSource(workload, options.Power.Simulated.Gpus, options.Power.Simulated.Model, time),
+        _ => throw new ArgumentException($"unknown power source '{name}'", nameof(name)),
+    };
+
+    /// <summary>Reads every power source once (each sample, and the <c>gpus</c> command).</summary>
+    public PowerReading ReadPowerOnce()
+    {
+        var gpus = new List<GpuReading>();
+        var errors = new List<string>();
+        foreach (var source in _power)
+        {
+            var r = source.Read();
+            gpus.AddRange(r.Gpus);
+            errors.AddRange(r.Errors);
+        }
+
+        return new PowerReading(gpus, errors);
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _power)
+        {
+            p.Dispose();
+        }
+
+        _scrapeHttp.Dispose();
+        _collectorHttp.Dispose();
+    }
+}

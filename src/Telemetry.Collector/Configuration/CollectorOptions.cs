@@ -1,0 +1,43 @@
+namespace Telemetry.Collector.Configuration;
+
+/// <summary>
+/// The <c>Collector</c> configuration section (DESIGN §6). Bound from JSON, environment
+/// (<c>Collector__Listen</c>) and command line (<c>--Collector:Listen=…</c>); checked by
+/// <see cref="CollectorOptionsValidator"/> at start so a bad key fails loudly, by name.
+/// </summary>
+public sealed class CollectorOptions
+{
+    public const string SectionName = "Collector";
+
+    /// <summary>Kestrel listen URL; loopback by default so a first run exposes nothing.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:9464";
+
+    public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Rolling KPI windows, e.g. <c>["1m","5m","15m","1h"]</c>.</summary>
+    public List<string> Windows { get; set; } = [];
+
+    /// <summary>Largest accepted report body (before and after gzip). A node with 8 GPUs and a few
+    /// servers sends a few KiB; 1 MiB leaves room for hundreds of streams and histograms.</summary>
+    public int MaxReportBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>A node that has not reported for this many of its intervals is stale (<c>inference_node_up 0</c>).</summary>
+    public double StaleAfterIntervals { get; set; } = 3;
+
+    /// <summary>Default windows when none are configured (DESIGN §4).</summary>
+    public static readonly IReadOnlyList<string> DefaultWindows = ["1m", "5m", "15m", "1h"];
+}
+
+public sealed class AuthOptions
+{
+    /// <summary>Ingest tokens and the node ids each may report for. None = open ingest, loopback only.</summary>
+    public List<IngestTokenOptions> Tokens { get; set; } = [];
+}
+
+public sealed class IngestTokenOptions
+{
+    public string Token { get; set; } = "";
+
+    /// <summary>Node ids this token may report for; <c>*</c> allows any node.</summary>
+    public List<string> Nodes { get; set; } = [];
+}

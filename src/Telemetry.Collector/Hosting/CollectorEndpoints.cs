@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Telemetry.Collector.Ingest;
+using Telemetry.Collector.State;
+using Telemetry.Exposition;
+
+namespace Telemetry.Collector.Hosting;
+
+/// <summary>The collector's HTTP surface (DESIGN §6): ingest, /metrics, /api/v1/kpis, health.</summary>
+public static class CollectorEndpoints
+{
+    public static IEndpointRouteBuilder MapCollector(this IEndpointRouteBuilder app, CollectorService service, ILogger logger)
+    {
+        app.MapPost("/v1/reports", (HttpContext ctx) => IngestAsync(ctx, service, logger));
+        app.MapGet("/metrics", (HttpContext ctx) => MetricsAsync(ctx, service));
+        app.MapGet("/api/v1/kpis", (HttpContext ctx) => KpisAsync(ctx, service));
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => Results.Text("ready\n"));
+        return app;
+    }
+
+    private static async Task IngestAsync(HttpContext ctx, CollectorService service, ILogger logger)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = ctx.Request;
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            await RejectAsync(ctx, service, logger, RejectReason.UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported: send identity or gzip").ConfigureAwait(false);
+            return;
+        }
+
+        var (report, reason, error) = await ReportDecoder.DecodeAsync(
+            request.Body, request.ContentLength, encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase), service.Options.MaxReportBytes, ctx.RequestAborted).ConfigureAwait(false);
+        if (report is null)
+        {
+            await RejectAsync(ctx, service, logger, reason, error!).ConfigureAwait(false);
+            return;
+        }
+
+        if (service.Authorizer.Authorize(request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, report.Node, ctx.Connection.RemoteIpAddress) is { } denied)
+        {
+            await RejectAsync(ctx, service, logger, denied.Reason, denied.Message).ConfigureAwait(false);
+            return;
+        }
+
+        var (_, invalid) = service.Ingest(report);
+        if (invalid is not null)
+        {
+            logger.LogWarning("Rejected report from node {Node}: {Reason}", report.Node, invalid);
+            await WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, invalid).ConfigureAwait(false);
+            return;
+        }
+
+        service.Stats.ObserveLatency(Stopwatch.GetElapsedTime(started));
+        ctx.Response.StatusCode = StatusCodes.Status202Accepted;
+    }
+
+    private static Task RejectAsync(HttpContext ctx, CollectorService service, ILogger logger, RejectReason reason, string message)
+    {
+        service.Stats.CountRejected(reason);
+        logger.LogWarning("Rejected report from {Remote}: {Reason}", ctx.Connection.RemoteIpAddress, message);
+        var status = reason switch
+        {
+            RejectReason.Unauthorized => StatusCodes.Status401Unauthorized,
+            RejectReason.Forbidden => StatusCodes.Status403Forbidden,
+            RejectReason.TooLarge => StatusCodes.Status413PayloadTooLarge,
+            RejectReason.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            ctx.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        return WriteErrorAsync(ctx, status, message);
+    }
+
+    private static async Task WriteErrorAsync(HttpContext ctx, int status, string message)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(ctx.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", message);
+            writer.WriteEndObject();
+        }
+    }
+
+    private static async Task MetricsAsync(HttpContext ctx, CollectorService service)
+    {
+        var format = ContentNegotiation.Choose(ctx.Request.Headers.Accept.ToString());
+        using var scrape = await service.RenderMetricsAsync(format, ctx.RequestAborted).ConfigureAwait(false);
+        ctx.Response.ContentType = ContentNegotiation.ContentType(format);
+        ctx.Response.ContentLength = scrape.Body.Length;
+        await ctx.Response.Body.WriteAsync(scrape.Body, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task KpisAsync(HttpContext ctx, CollectorService service)
+    {
+        var scope = ctx.Request.Query["scope"].ToString();
+        var window = ctx.Request.Query["window"].ToString();
+        var snapshot = service.Snapshot();
+        ctx.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { Indented = true });
+        await using (writer.ConfigureAwait(false))
+        {
+            KpiJson.Write(writer, snapshot, scope.Length > 0 ? scope : null, window.Length > 0 ? window : null);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Ingest;
+using Telemetry.Collector.Kpi;
+using Telemetry.Collector.Metrics;
+using Telemetry.Collector.State;
+using Telemetry.Exposition;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.Hosting;
+
+/// <summary>
+/// The collector's composition root: fleet state, ingest checks, KPI snapshots and the scrape cache.
+/// The HTTP endpoints are thin wrappers over it, so tests can drive it without a server.
+/// </summary>
+public sealed class CollectorService : IDisposable
+{
+    /// <summary>Ring slack beyond the longest window: room for reports that arrive late (a collector
+    /// outage replayed from agents' backlogs) to still land in the right second.</summary>
+    private const int LateMarginSeconds = 300;
+
+    private readonly FleetState _fleet;
+    private readonly SnapshotBuilder _snapshots;
+    private readonly TimeProvider _time;
+    private readonly ScrapeCache _scrapeCache;
+
+    public CollectorService(CollectorOptions options, TimeProvider? time = null)
+    {
+        Options = options;
+        _time = time ?? TimeProvider.System;
+        Windows = CollectorOptionsValidator.ResolveWindows(options);
+        _fleet = new FleetState(Windows[^1].Seconds + SnapshotBuilder.SettleSeconds + LateMarginSeconds);
+        _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
+        Authorizer = new IngestAuthorizer(options.Auth);
+        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements), TimeSpan.Zero, _time);
+    }
+
+    public CollectorOptions Options { get; }
+    public IReadOnlyList<WindowDuration> Windows { get; }
+    public IngestStats Stats { get; } = new();
+    public IngestAuthorizer Authorizer { get; }
+
+    /// <summary>Applies a decoded, authorized report; null on success, else the validation error.</summary>
+    public (ApplyOutcome Outcome, string? Error) Ingest(NodeReport report)
+    {
+        if (ReportValidator.Validate(report) is { } error)
+        {
+            Stats.CountRejected(RejectReason.Invalid);
+            return (default, error);
+        }
+
+        var outcome = _fleet.Apply(report, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (outcome == ApplyOutcome.Duplicate)
+        {
+            Stats.CountDuplicate();
+        }
+        else
+        {
+            Stats.CountAccepted();
+        }
+
+        return (outcome, null);
+    }
+
+    public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, CancellationToken ct) => _scrapeCache.GetAsync(format, ct);
+
+    public void Dispose() => _scrapeCache.Dispose();
+}

@@ -1,0 +1,115 @@
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.State;
+using Telemetry.Collector.Windows;
+
+namespace Telemetry.Collector.Kpi;
+
+/// <summary>
+/// Builds a <see cref="FleetSnapshot"/>: copies every node's state and sums each scope's ring over
+/// each window. Windows end <see cref="SettleSeconds"/> before now, so the seconds they cover have
+/// had time to receive their reports. Stale nodes keep their raw counters but leave the live KPIs.
+/// </summary>
+internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDuration> windows, double staleAfterIntervals)
+{
+    /// <summary>Reports land about one interval after their sample; 2 s lets a 1-s agent's last second arrive.</summary>
+    public const int SettleSeconds = 2;
+
+    /// <summary>A node silent this long is forgotten entirely (its series disappear).</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(24);
+
+    public FleetSnapshot Build(long nowMs)
+    {
+        var endSecond = (long)Math.Floor(nowMs / 1000.0) - SettleSeconds;
+        var nodes = new List<NodeView>();
+        var kpis = new List<KpiView>();
+        foreach (var w in windows)
+        {
+            var covered = Covered(fleet.FleetOldestSecond, endSecond, w.Seconds);
+            if (covered > 0)
+            {
+                kpis.Add(new KpiView(ScopeKind.Fleet, [], w.Label, w.Seconds, covered, fleet.SumFleet(endSecond, w.Seconds)));
+            }
+        }
+
+        foreach (var node in fleet.Nodes)
+        {
+            lock (node.Sync)
+            {
+                if (nowMs - node.LastReceivedMs > ForgetAfter.TotalMilliseconds)
+                {
+                    fleet.RemoveNode(node.Node);
+                    continue;
+                }
+
+                var up = nowMs - node.LastReceivedMs <= staleAfterIntervals * Math.Max(node.IntervalSeconds, 1) * 1000;
+                nodes.Add(CopyNode(node, up));
+                if (up)
+                {
+                    AddNodeKpis(node, endSecond, kpis);
+                }
+            }
+        }
+
+        nodes.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return new FleetSnapshot(nowMs, endSecond, nodes, kpis);
+    }
+
+    private void AddNodeKpis(NodeState node, long endSecond, List<KpiView> kpis)
+    {
+        KeyValuePair<string, string>[] nodeLabels = [new("node", node.Node), new("site", node.Site), new("pool", node.Pool)];
+        foreach (var w in windows)
+        {
+            Add(kpis, ScopeKind.Node, nodeLabels, w, node.Ring, endSecond);
+        }
+
+        foreach (var server in node.Servers.Values)
+        {
+            KeyValuePair<string, string>[] labels =
+            [
+                .. nodeLabels, new("server", server.Name), new("engine", server.Engine), new("model", server.ModelLabel()), new("role", server.Role),
+            ];
+            foreach (var w in windows)
+            {
+                Add(kpis, ScopeKind.Server, labels, w, server.Ring, endSecond);
+            }
+        }
+    }
+
+    private static void Add(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, WindowDuration w, WindowRing ring, long endSecond)
+    {
+        var covered = Covered(ring.OldestSecond, endSecond, w.Seconds);
+        if (covered > 0)
+        {
+            kpis.Add(new KpiView(scope, labels, w.Label, w.Seconds, covered, ring.Sum(endSecond, w.Seconds)));
+        }
+    }
+
+    private static double Covered(long? oldestSecond, long endSecond, int windowSeconds) =>
+        oldestSecond is { } oldest ? Math.Min(windowSeconds, endSecond - oldest) : 0;
+
+    private static NodeView CopyNode(NodeState node, bool up)
+    {
+        var gpus = node.Gpus.Values
+            .OrderBy(g => g.Index)
+            .Select(g => new GpuView(g.Index, g.Uuid, g.Name, g.Source, g.Method, g.Energy.Total, g.PowerWatts, g.PowerLimitWatts,
+                g.UtilizationRatio, g.MemoryUsedBytes, g.MemoryTotalBytes, g.TemperatureCelsius, g.Lost))
+            .ToList();
+        var servers = node.Servers.Values
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .Select(s => new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total,
+                [.. s.Streams.Values.Select(CopyStream)]))
+            .ToList();
+        return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers);
+    }
+
+    private static StreamView CopyStream(StreamState s) => new(
+        s.Model,
+        s.Labels,
+        s.InputTokens.Seen ? s.InputTokens.Total : null,
+        s.OutputTokens.Seen ? s.OutputTokens.Total : null,
+        [.. s.Requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new KeyValuePair<string, double>(r.Key, r.Value.Total))],
+        [.. s.Histograms.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => h.Value)],
+        s.Running,
+        s.Waiting,
+        s.KvCacheUsageRatio);
+}

@@ -1,0 +1,320 @@
+using Telemetry.Collector.Ingest;
+using Telemetry.Collector.State;
+using Telemetry.Exposition;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.Metrics;
+
+/// <summary>
+/// Writes a <see cref="FleetSnapshot"/> as the contract metric families of DESIGN §5: raw cumulative
+/// counters and gauges per GPU, server and stream (so PromQL can recompute everything across collector
+/// shards), the rolling KPIs, and the collector's own health. Family order is fixed; within a family
+/// series are in node, GPU index, server and stream order, so output is stable between scrapes.
+/// </summary>
+internal static class MetricsRenderer
+{
+    /// <summary>Engine histogram keys on the wire mapped to the exported family names.</summary>
+    private static readonly (string Key, string Family, string Help)[] Histograms =
+    [
+        ("ttft_seconds", "inference_time_to_first_token_seconds", "Time to first token, from the engine's own histogram buckets."),
+        ("tpot_seconds", "inference_time_per_output_token_seconds", "Time per output token (inter-token latency), from the engine's own buckets."),
+        ("e2e_seconds", "inference_request_duration_seconds", "End-to-end request latency, from the engine's own buckets."),
+        ("queue_seconds", "inference_request_queue_seconds", "Time requests waited in the engine's queue, from the engine's own buckets."),
+    ];
+
+    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements)
+    {
+        RenderNodes(w, snapshot);
+        RenderGpus(w, snapshot);
+        RenderServers(w, snapshot);
+        RenderStreams(w, snapshot);
+        RenderKpis(w, snapshot);
+        RenderSelf(w, snapshot, stats, lateIncrements);
+        w.Finish();
+    }
+
+    private static void RenderNodes(ExpositionWriter w, FleetSnapshot s)
+    {
+        w.BeginFamily("inference_node_up", MetricType.Gauge, "1 if the node reported within 3 of its intervals, else 0.");
+        foreach (var n in s.Nodes)
+        {
+            w.WriteSample(NodeLabels(n), n.Up ? 1 : 0);
+        }
+
+        w.BeginFamily("inference_node_last_report_timestamp_seconds", MetricType.Gauge, "When the collector last received a report from the node (Unix seconds).");
+        foreach (var n in s.Nodes)
+        {
+            w.WriteSample(NodeLabels(n), n.LastReportSeconds);
+        }
+
+        w.BeginFamily("inference_node_source_errors", MetricType.Gauge, "Number of power or server sources the agent could not read in its last report.");
+        foreach (var n in s.Nodes)
+        {
+            w.WriteSample(NodeLabels(n), n.SourceErrors.Count);
+        }
+    }
+
+    private static void RenderGpus(ExpositionWriter w, FleetSnapshot s)
+    {
+        w.BeginFamily("inference_gpu_info", MetricType.Gauge, "Constant 1 per GPU; labels say which power source reads it and how its energy is measured.");
+        ForEachGpu(s, (n, g) => w.WriteSample([.. GpuLabels(n, g), new("source", g.Source), new("energy_method", MethodLabel(g.Method)), new("lost", g.Lost ? "true" : "false")], 1));
+
+        w.BeginFamily("inference_gpu_energy_joules", MetricType.Counter, "GPU energy from the device counter (or the agent's integral where there is none), cumulative.");
+        ForEachGpu(s, (n, g) => w.WriteSample(GpuLabels(n, g), g.EnergyJoulesTotal));
+
+        Gauge(w, s, "inference_gpu_power_watts", "GPU power draw as the device reports it.", g => g.PowerWatts);
+        Gauge(w, s, "inference_gpu_power_limit_watts", "Enforced GPU power limit.", g => g.PowerLimitWatts);
+        Gauge(w, s, "inference_gpu_utilization_ratio", "GPU utilization over the device's last sample period, 0 to 1.", g => g.UtilizationRatio);
+        Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", g => g.MemoryUsedBytes);
+        Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", g => g.MemoryTotalBytes);
+        Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", g => g.TemperatureCelsius);
+    }
+
+    private static void Gauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<GpuView, double?> value)
+    {
+        w.BeginFamily(name, MetricType.Gauge, help);
+        ForEachGpu(s, (n, g) =>
+        {
+            if (value(g) is { } v)
+            {
+                w.WriteSample(GpuLabels(n, g), v);
+            }
+        });
+    }
+
+    private static void RenderServers(ExpositionWriter w, FleetSnapshot s)
+    {
+        w.BeginFamily("inference_server_up", MetricType.Gauge, "1 if the agent's last scrape of the inference server succeeded.");
+        ForEachServer(s, (n, sv) => w.WriteSample(ServerLabels(n, sv), sv.Up ? 1 : 0));
+
+        w.BeginFamily("inference_server_energy_joules", MetricType.Counter, "Energy of the GPUs the server runs on, accumulated by the agent since it started.");
+        ForEachServer(s, (n, sv) => w.WriteSample(ServerLabels(n, sv), sv.EnergyJoulesTotal));
+    }
+
+    private static void RenderStreams(ExpositionWriter w, FleetSnapshot s)
+    {
+        w.BeginFamily("inference_tokens", MetricType.Counter, "Tokens processed, as the engine counts them (input = prompt/prefill, output = generated).");
+        ForEachStream(s, (labels, st) =>
+        {
+            if (st.InputTokensTotal is { } input)
+            {
+                w.WriteSample([.. labels, new("token_type", "input")], input);
+            }
+
+            if (st.OutputTokensTotal is { } output)
+            {
+                w.WriteSample([.. labels, new("token_type", "output")], output);
+            }
+        });
+
+        w.BeginFamily("inference_requests", MetricType.Counter, "Finished requests by outcome (success, error, aborted).");
+        ForEachStream(s, (labels, st) =>
+        {
+            foreach (var (outcome, total) in st.Requests)
+            {
+                w.WriteSample([.. labels, new("outcome", outcome)], total);
+            }
+        });
+
+        StreamGauge(w, s, "inference_requests_running", "Requests the engine is executing now.", st => st.Running);
+        StreamGauge(w, s, "inference_requests_waiting", "Requests waiting in the engine's queue now.", st => st.Waiting);
+        StreamGauge(w, s, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", st => st.KvCacheUsageRatio);
+
+        foreach (var (key, family, help) in Histograms)
+        {
+            w.BeginFamily(family, MetricType.Histogram, help);
+            ForEachStream(s, (labels, st) =>
+            {
+                foreach (var h in st.Histograms)
+                {
+                    if (h.Metric == key)
+                    {
+                        w.WriteHistogram(labels, h.UpperBounds.ToArray(), h.BucketCounts.ToArray(), h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
+                    }
+                }
+            });
+        }
+    }
+
+    private static void StreamGauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<StreamView, double?> value)
+    {
+        w.BeginFamily(name, MetricType.Gauge, help);
+        ForEachStream(s, (labels, st) =>
+        {
+            if (value(st) is { } v)
+            {
+                w.WriteSample(labels, v);
+            }
+        });
+    }
+
+    private static void RenderKpis(ExpositionWriter w, FleetSnapshot s)
+    {
+        w.BeginFamily("inference_kpi_tokens_per_joule", MetricType.Gauge, "Tokens per joule over the window: token increase divided by energy increase (absent when no energy was measured).");
+        foreach (var k in s.Kpis)
+        {
+            var labels = KpiLabels(k);
+            Write(w, labels, "output", k.TokensPerJoule(k.Sum.OutputTokens));
+            Write(w, labels, "input", k.TokensPerJoule(k.Sum.InputTokens));
+            Write(w, labels, "total", k.TokensPerJoule(k.Sum.TotalTokens));
+        }
+
+        w.BeginFamily("inference_kpi_tokens_per_second", MetricType.Gauge, "Tokens per second over the window.");
+        foreach (var k in s.Kpis)
+        {
+            var labels = KpiLabels(k);
+            Write(w, labels, "output", k.TokensPerSecond(k.Sum.OutputTokens));
+            Write(w, labels, "input", k.TokensPerSecond(k.Sum.InputTokens));
+            Write(w, labels, "total", k.TokensPerSecond(k.Sum.TotalTokens));
+        }
+
+        w.BeginFamily("inference_kpi_energy_joules", MetricType.Gauge, "Energy measured in the scope over the window (the denominator of tokens per joule).");
+        foreach (var k in s.Kpis)
+        {
+            w.WriteSample(KpiLabels(k), k.Sum.EnergyJoules);
+        }
+    }
+
+    private static void Write(ExpositionWriter w, Label[] labels, string tokenType, double? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteSample([.. labels, new("token_type", tokenType)], v);
+        }
+    }
+
+    private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements)
+    {
+        w.BeginFamily("inference_collector_reports_accepted", MetricType.Counter, "Reports applied.");
+        w.WriteSample([], stats.Accepted);
+        w.BeginFamily("inference_collector_reports_duplicate", MetricType.Counter, "Reports acknowledged but not applied again: their (agent instance, sequence) was already applied.");
+        w.WriteSample([], stats.Duplicates);
+        w.BeginFamily("inference_collector_reports_rejected", MetricType.Counter, "Reports refused, by reason.");
+        foreach (var reason in Enum.GetValues<RejectReason>())
+        {
+            w.WriteSample([new("reason", RejectReasonNames.LabelOf(reason))], stats.Rejected(reason));
+        }
+
+        w.BeginFamily("inference_collector_late_increments", MetricType.Counter, "Increments older than the longest window: kept in raw counters, missing from windowed KPIs.");
+        w.WriteSample([], lateIncrements);
+
+        w.BeginFamily("inference_collector_ingest_duration_seconds", MetricType.Histogram, "Time to decode, check and apply one report.");
+        var (cumulative, count, sum) = stats.LatencySnapshot();
+        w.WriteHistogram([], IngestStats.LatencyBoundsSeconds, cumulative, count, sum);
+
+        w.BeginFamily("inference_collector_nodes", MetricType.Gauge, "Nodes known to the collector, by state.");
+        var up = s.Nodes.Count(n => n.Up);
+        w.WriteSample([new("state", "up")], up);
+        w.WriteSample([new("state", "stale")], s.Nodes.Count - up);
+    }
+
+    private static Label[] NodeLabels(NodeView n) => [new("node", n.Node), new("site", n.Site), new("pool", n.Pool)];
+
+    private static Label[] GpuLabels(NodeView n, GpuView g) =>
+        [new("node", n.Node), new("site", n.Site), new("pool", n.Pool), new("gpu", g.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("gpu_uuid", g.Uuid), new("gpu_model", g.Name)];
+
+    private static Label[] ServerLabels(NodeView n, ServerView sv) =>
+        [new("node", n.Node), new("site", n.Site), new("pool", n.Pool), new("server", sv.Name), new("engine", sv.Engine), new("role", sv.Role)];
+
+    private static Label[] KpiLabels(KpiView k)
+    {
+        var labels = new Label[k.ScopeLabels.Count + 2];
+        labels[0] = new("scope", ScopeLabel(k.Scope));
+        for (var i = 0; i < k.ScopeLabels.Count; i++)
+        {
+            labels[i + 1] = new(k.ScopeLabels[i].Key, k.ScopeLabels[i].Value);
+        }
+
+        labels[^1] = new("window", k.Window);
+        return labels;
+    }
+
+    private static string ScopeLabel(ScopeKind scope) => scope switch
+    {
+        ScopeKind.Fleet => "fleet",
+        ScopeKind.Node => "node",
+        _ => "server",
+    };
+
+    private static string MethodLabel(EnergyMethod m) => m switch
+    {
+        EnergyMethod.Counter => "counter",
+        EnergyMethod.Integrated => "integrated",
+        EnergyMethod.Simulated => "simulated",
+        _ => "unknown",
+    };
+
+    private static void ForEachGpu(FleetSnapshot s, Action<NodeView, GpuView> action)
+    {
+        foreach (var n in s.Nodes)
+        {
+            foreach (var g in n.Gpus)
+            {
+                action(n, g);
+            }
+        }
+    }
+
+    private static void ForEachServer(FleetSnapshot s, Action<NodeView, ServerView> action)
+    {
+        foreach (var n in s.Nodes)
+        {
+            foreach (var sv in n.Servers)
+            {
+                action(n, sv);
+            }
+        }
+    }
+
+    /// <summary>Visits each stream with its series labels: server labels, model, then the engine's own labels.</summary>
+    private static void ForEachStream(FleetSnapshot s, Action<Label[], StreamView> action)
+    {
+        ForEachServer(s, (n, sv) =>
+        {
+            foreach (var st in sv.Streams)
+            {
+                var labels = new Label[7 + st.Labels.Count];
+                labels[0] = new("node", n.Node);
+                labels[1] = new("site", n.Site);
+                labels[2] = new("pool", n.Pool);
+                labels[3] = new("server", sv.Name);
+                labels[4] = new("engine", sv.Engine);
+                labels[5] = new("model", st.Model);
+                labels[6] = new("role", sv.Role);
+                for (var i = 0; i < st.Labels.Count; i++)
+                {
+                    labels[7 + i] = new(StreamLabelName(st.Labels[i].Key), st.Labels[i].Value);
+                }
+
+                action(labels, st);
+            }
+        });
+    }
+
+    /// <summary>
+    /// An engine's own label keeps its name unless it collides with ours: vLLM's data-parallel
+    /// <c>engine</c> index becomes <c>engine_index</c>. Names are reduced to the Prometheus label charset.
+    /// </summary>
+    internal static string StreamLabelName(string engineLabel)
+    {
+        var name = engineLabel switch
+        {
+            "engine" => "engine_index",
+            "node" or "site" or "pool" or "server" or "model" or "role" or "token_type" or "outcome" or "le" => "engine_" + engineLabel,
+            _ => engineLabel,
+        };
+        return string.Create(name.Length, name, static (span, src) =>
+        {
+            for (var i = 0; i < src.Length; i++)
+            {
+                var c = src[i];
+                span[i] = char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_';
+            }
+
+            if (span.Length > 0 && char.IsAsciiDigit(span[0]))
+            {
+                span[0] = '_';
+            }
+        });
+    }
+}

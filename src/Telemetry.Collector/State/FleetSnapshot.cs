@@ -1,0 +1,45 @@
+using Telemetry.Collector.Windows;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.State;
+
+/// <summary>
+/// An immutable copy of the fleet taken once per scrape (each node copied under its own lock), so
+/// that rendering never holds a lock while it writes and /metrics and /api see the same numbers.
+/// </summary>
+public sealed record FleetSnapshot(long TakenMs, long WindowEndSecond, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
+
+public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, string AgentVersion,
+    IReadOnlyList<string> SourceErrors, IReadOnlyList<GpuView> Gpus, IReadOnlyList<ServerView> Servers);
+
+public sealed record GpuView(uint Index, string Uuid, string Name, string Source, EnergyMethod Method, double EnergyJoulesTotal,
+    double? PowerWatts, double? PowerLimitWatts, double? UtilizationRatio, double? MemoryUsedBytes, double? MemoryTotalBytes,
+    double? TemperatureCelsius, bool Lost);
+
+public sealed record ServerView(string Name, string Engine, string Role, string ModelLabel, bool Up, string Error,
+    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, IReadOnlyList<StreamView> Streams);
+
+public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
+    double? OutputTokensTotal, IReadOnlyList<KeyValuePair<string, double>> Requests, IReadOnlyList<HistogramSample> Histograms,
+    double? Running, double? Waiting, double? KvCacheUsageRatio);
+
+/// <summary>Which scope a KPI row describes.</summary>
+public enum ScopeKind
+{
+    Fleet,
+    Node,
+    Server,
+}
+
+/// <summary>
+/// The increments of one scope over one window. <see cref="CoveredSeconds"/> is the part of the
+/// window that has data history (less than the window while the scope is new), the divisor for rates.
+/// </summary>
+public sealed record KpiView(ScopeKind Scope, IReadOnlyList<KeyValuePair<string, string>> ScopeLabels, string Window,
+    int WindowSeconds, double CoveredSeconds, Accumulation Sum)
+{
+    /// <summary>Tokens per joule, or null when no energy was measured (never Inf, never a fake 0).</summary>
+    public double? TokensPerJoule(double tokens) => Sum.EnergyJoules > 0 ? tokens / Sum.EnergyJoules : null;
+
+    public double? TokensPerSecond(double tokens) => CoveredSeconds > 0 ? tokens / CoveredSeconds : null;
+}

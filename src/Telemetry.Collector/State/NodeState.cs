@@ -1,0 +1,33 @@
+using Telemetry.Collector.Windows;
+
+namespace Telemetry.Collector.State;
+
+/// <summary>
+/// Everything the collector knows about one node. Guarded by <see cref="Sync"/>: one report of a
+/// node is applied at a time, and scrapes read under the same lock.
+/// </summary>
+internal sealed class NodeState(string node, int ringSeconds)
+{
+    public Lock Sync { get; } = new();
+    public string Node { get; } = node;
+    public string Site { get; set; } = "";
+    public string Pool { get; set; } = "";
+    public string AgentInstanceId { get; set; } = "";
+    public string AgentVersion { get; set; } = "";
+    public ulong LastSequence { get; set; }
+
+    /// <summary>Sample time of the last applied report, corrected to the collector's clock (Unix ms).</summary>
+    public long LastSampleMs { get; set; }
+
+    public long LastReceivedMs { get; set; }
+    public double IntervalSeconds { get; set; } = 1;
+
+    /// <summary>Collector clock minus agent clock, as measured on the last report (ms).</summary>
+    public long ClockOffsetMs { get; set; }
+
+    public string[] SourceErrors { get; set; } = [];
+    public Dictionary<string, GpuState> Gpus { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ServerState> Servers { get; } = new(StringComparer.Ordinal);
+    public WindowRing Ring { get; } = new(ringSeconds);
+    public int RingSeconds { get; } = ringSeconds;
+}

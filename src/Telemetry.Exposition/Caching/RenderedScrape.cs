@@ -1,0 +1,30 @@
+namespace Telemetry.Exposition;
+
+/// <summary>
+/// One reader's hold on a rendered exposition. <see cref="Body"/> stays valid until this handle is disposed; dispose it
+/// after the response body is written. Disposing releases only this reader's reference and is idempotent.
+/// </summary>
+public sealed class RenderedScrape : IDisposable
+{
+    private SharedRender? _render;
+
+    internal RenderedScrape(SharedRender render)
+    {
+        _render = render;
+        Format = render.Format;
+    }
+
+    public ReadOnlyMemory<byte> Body
+    {
+        get
+        {
+            SharedRender? render = Volatile.Read(ref _render);
+            ObjectDisposedException.ThrowIf(render is null, this);
+            return render.Body;
+        }
+    }
+
+    public ExpositionFormat Format { get; }
+
+    public void Dispose() => Interlocked.Exchange(ref _render, null)?.Release();
+}

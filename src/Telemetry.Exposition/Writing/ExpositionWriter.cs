@@ -1,0 +1,284 @@
+using System.Buffers;
+using System.Diagnostics;
+
+namespace Telemetry.Exposition;
+
+/// <summary>
+/// Writes one scrape's exposition — Prometheus text 0.0.4 or OpenMetrics 1.0.0 — as UTF-8 bytes into a single
+/// pooled, growable buffer, family by family. It escapes label values and HELP, validates names, keeps each family's
+/// samples contiguous after its HELP and TYPE, and ends OpenMetrics with <c># EOF</c>.
+/// </summary>
+/// <remarks>
+/// Non-goals: it does not sort, deduplicate series or check values. It writes what it is given; in particular it does
+/// not reject NaN or negative counter values, which OpenMetrics forbids ("A MetricPoint in a Metric of type Counter
+/// MUST NOT have a NaN or negative value") — the collector never produces them, which a <see cref="Debug.Assert(bool)"/>
+/// checks. No <c>_created</c>, <c># UNIT</c>, exemplars or timestamps are written (all optional in both formats).
+/// Not thread-safe. Specs: prometheus/docs <c>docs/instrumenting/exposition_formats.md</c> and
+/// <c>docs/specs/om/open_metrics_spec.md</c>.
+/// </remarks>
+public sealed class ExpositionWriter : IDisposable
+{
+    /// <summary>Label values escape <c>\</c>, <c>"</c> and line feed in both formats.</summary>
+    private static readonly SearchValues<byte> LabelValueEscapes = SearchValues.Create("\\\"\n"u8);
+
+    /// <summary>0.0.4 HELP escapes only <c>\</c> and line feed (exposition_formats.md, "Comments, help text, and type information").</summary>
+    private static readonly SearchValues<byte> TextHelpEscapes = SearchValues.Create("\\\n"u8);
+
+    /// <summary>OpenMetrics HELP is an <c>escaped-string</c> in the ABNF, so <c>"</c> is escaped as well.</summary>
+    private static readonly SearchValues<byte> OpenMetricsHelpEscapes = LabelValueEscapes;
+
+    private readonly PooledUtf8Buffer _buffer;
+    private readonly bool _openMetrics;
+    private readonly HashSet<string> _familyNames = new(StringComparer.Ordinal);
+    private string? _familyName;
+    private MetricType _familyType;
+    private bool _finished;
+    private bool _disposed;
+
+    public ExpositionWriter(ExpositionFormat format, int initialCapacity = 64 * 1024)
+        : this(format, initialCapacity, ArrayPool<byte>.Shared)
+    {
+    }
+
+    internal ExpositionWriter(ExpositionFormat format, int initialCapacity, ArrayPool<byte> pool)
+    {
+        if (format is not (ExpositionFormat.PrometheusText004 or ExpositionFormat.OpenMetrics100))
+        {
+            throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown exposition format.");
+        }
+
+        _openMetrics = format == ExpositionFormat.OpenMetrics100;
+        _buffer = new PooledUtf8Buffer(pool, initialCapacity);
+    }
+
+    /// <summary>The exposition so far; valid until the next write or <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _buffer.WrittenMemory;
+        }
+    }
+
+    /// <summary>
+    /// Starts a family. <paramref name="name"/> is the base name; for a counter it must not end in <c>_total</c>,
+    /// which the writer adds to the samples (and, in 0.0.4, to HELP/TYPE, whose name must equal the sample name).
+    /// OpenMetrics names the counter family without <c>_total</c> and orders TYPE before HELP.
+    /// </summary>
+    public void BeginFamily(string name, MetricType type, string help)
+    {
+        ThrowIfNotWritable();
+        MetricNames.ValidateMetricName(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(help);
+        if (type is not (MetricType.Counter or MetricType.Gauge or MetricType.Histogram))
+        {
+            throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown metric type.");
+        }
+
+        bool counterSuffix = type == MetricType.Counter && !_openMetrics;
+        if (type == MetricType.Counter && name.EndsWith("_total", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Pass the counter's base name without '_total' (got '{name}').", nameof(name));
+        }
+
+        // Families must not repeat or interleave: samples of a family are contiguous (both specs).
+        string exposedName = counterSuffix ? name + "_total" : name;
+        if (!_familyNames.Add(exposedName))
+        {
+            throw new ArgumentException($"The family '{exposedName}' was already written.", nameof(name));
+        }
+
+        if (_openMetrics)
+        {
+            WriteTypeLine(name, counterSuffix, type);
+            WriteHelpLine(name, counterSuffix, help);
+        }
+        else
+        {
+            WriteHelpLine(name, counterSuffix, help);
+            WriteTypeLine(name, counterSuffix, type);
+        }
+
+        _familyName = name;
+        _familyType = type;
+    }
+
+    /// <summary>Writes one sample of the current counter or gauge family; an empty label set writes no braces.</summary>
+    public void WriteSample(ReadOnlySpan<Label> labels, double value)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(histogram: false);
+        SampleArguments.ValidateLabels(labels, reserveLe: false);
+        Debug.Assert(
+            _familyType != MetricType.Counter || value >= 0,
+            "Counters are never NaN or negative (OpenMetrics forbids both); the writer would still write them.");
+
+        _buffer.WriteAscii(name);
+        if (_familyType == MetricType.Counter)
+        {
+            _buffer.Write("_total"u8);
+        }
+
+        WriteLabels(labels, leBound: null);
+        WriteValue(value);
+    }
+
+    /// <summary>
+    /// Writes a classic histogram of the current family: <c>_bucket</c> per finite bound (ascending), then
+    /// <c>le="+Inf"</c> with <paramref name="count"/> (so it always equals <c>_count</c>), <c>_sum</c>, <c>_count</c>.
+    /// </summary>
+    public void WriteHistogram(
+        ReadOnlySpan<Label> labels,
+        ReadOnlySpan<double> upperBounds,
+        ReadOnlySpan<double> cumulativeCounts,
+        double count,
+        double sum)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(histogram: true);
+        SampleArguments.ValidateLabels(labels, reserveLe: true);
+        SampleArguments.ValidateBounds(upperBounds, cumulativeCounts);
+        Debug.Assert(
+            count >= 0 && (cumulativeCounts.IsEmpty || cumulativeCounts[^1] <= count),
+            "Bucket counts are cumulative and never exceed the total count.");
+
+        for (int i = 0; i < upperBounds.Length; i++)
+        {
+            WriteHistogramLine(name, "_bucket"u8, labels, upperBounds[i], cumulativeCounts[i]);
+        }
+
+        WriteHistogramLine(name, "_bucket"u8, labels, double.PositiveInfinity, count);
+        WriteHistogramLine(name, "_sum"u8, labels, leBound: null, sum);
+        WriteHistogramLine(name, "_count"u8, labels, leBound: null, count);
+    }
+
+    /// <summary>Ends the exposition: OpenMetrics "MUST end with EOF" (<c># EOF\n</c>); 0.0.4 has no terminator. Idempotent.</summary>
+    public void Finish()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_finished)
+        {
+            return;
+        }
+
+        if (_openMetrics)
+        {
+            _buffer.Write("# EOF\n"u8);
+        }
+
+        _finished = true;
+    }
+
+    /// <summary>Returns the buffer to the pool; <see cref="WrittenMemory"/> must no longer be used.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _buffer.Dispose();
+    }
+
+    private void WriteHelpLine(string name, bool counterSuffix, string help)
+    {
+        _buffer.Write("# HELP "u8);
+        WriteFamilyName(name, counterSuffix);
+        _buffer.Write((byte)' ');
+        _buffer.WriteEscapedUtf8(help, _openMetrics ? OpenMetricsHelpEscapes : TextHelpEscapes);
+        _buffer.Write((byte)'\n');
+    }
+
+    private void WriteTypeLine(string name, bool counterSuffix, MetricType type)
+    {
+        _buffer.Write("# TYPE "u8);
+        WriteFamilyName(name, counterSuffix);
+        _buffer.Write(type switch
+        {
+            MetricType.Counter => " counter\n"u8,
+            MetricType.Gauge => " gauge\n"u8,
+            _ => " histogram\n"u8,
+        });
+    }
+
+    private void WriteFamilyName(string name, bool counterSuffix)
+    {
+        _buffer.WriteAscii(name);
+        if (counterSuffix)
+        {
+            _buffer.Write("_total"u8);
+        }
+    }
+
+    private void WriteHistogramLine(
+        string name, ReadOnlySpan<byte> suffix, ReadOnlySpan<Label> labels, double? leBound, double value)
+    {
+        _buffer.WriteAscii(name);
+        _buffer.Write(suffix);
+        WriteLabels(labels, leBound);
+        WriteValue(value);
+    }
+
+    private void WriteLabels(ReadOnlySpan<Label> labels, double? leBound)
+    {
+        if (labels.IsEmpty && leBound is null)
+        {
+            return;
+        }
+
+        _buffer.Write((byte)'{');
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (i > 0)
+            {
+                _buffer.Write((byte)',');
+            }
+
+            _buffer.WriteAscii(labels[i].Name);
+            _buffer.Write("=\""u8);
+            _buffer.WriteEscapedUtf8(labels[i].Value, LabelValueEscapes);
+            _buffer.Write((byte)'"');
+        }
+
+        if (leBound is double bound)
+        {
+            // The le value uses the same float text as sample values: Go %g (+Inf for infinity), and in
+            // OpenMetrics the canonical ".0" form ("Canonical Numbers").
+            _buffer.Write(labels.IsEmpty ? "le=\""u8 : ",le=\""u8);
+            _buffer.WriteDouble(bound, _openMetrics);
+            _buffer.Write((byte)'"');
+        }
+
+        _buffer.Write((byte)'}');
+    }
+
+    private void WriteValue(double value)
+    {
+        _buffer.Write((byte)' ');
+        _buffer.WriteDouble(value, _openMetrics);
+        _buffer.Write((byte)'\n');
+    }
+
+    private string CurrentFamily(bool histogram)
+    {
+        if (_familyName is null)
+        {
+            throw new InvalidOperationException("Call BeginFamily before writing samples.");
+        }
+
+        if (histogram != (_familyType == MetricType.Histogram))
+        {
+            throw new InvalidOperationException(histogram
+                ? $"The current family '{_familyName}' is a {_familyType}; WriteHistogram needs a histogram family."
+                : $"The current family '{_familyName}' is a histogram; use WriteHistogram.");
+        }
+
+        return _familyName;
+    }
+
+    private void ThrowIfNotWritable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_finished)
+        {
+            throw new InvalidOperationException("The exposition is finished; nothing may follow it.");
+        }
+    }
+}

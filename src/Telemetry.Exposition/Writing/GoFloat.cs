@@ -1,0 +1,201 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Telemetry.Exposition;
+
+/// <summary>
+/// Writes a <see cref="double"/> as UTF-8 exactly like Go's <c>strconv.FormatFloat(v, 'g', -1, 64)</c>,
+/// which is what the reference exposers (prometheus/common <c>expfmt/text_create.go</c> <c>writeFloat</c>,
+/// <c>openmetrics_create.go</c> <c>writeOpenMetricsFloat</c>) emit: the shortest text that round-trips,
+/// exponent form when the decimal exponent is &lt; -4 or ≥ 6 (<c>1e+06</c>, <c>1e-05</c>), and
+/// <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>. Both zeros are written as <c>0</c> (as <c>writeFloat</c> does).
+/// Never culture-dependent.
+/// </summary>
+/// <remarks>
+/// OpenMetrics additionally appends <c>.0</c> when the text has neither a point nor an exponent: the spec's
+/// "Canonical Numbers" section asks for Go's <c>%g</c> "with a .0 appended" for <c>le</c> label values,
+/// and the Go OpenMetrics encoder renders every float that way.
+/// </remarks>
+internal static class GoFloat
+{
+    /// <summary>Longest output: sign, 17 digits, point, <c>e-324</c>, <c>.0</c> — 32 leaves headroom.</summary>
+    public const int MaxLength = 32;
+
+    /// <summary>
+    /// Go switches <c>%g</c> to exponent form at exponent 6 for shortest formatting
+    /// (Go <c>strconv/ftoa.go</c>: "if precision was the shortest possible, use precision 6 for this decision").
+    /// </summary>
+    private const int ExponentThreshold = 6;
+
+    /// <summary>Integers below 10^6 print as plain integers in Go's shortest <c>%g</c>; cheap fast path.</summary>
+    private const double PlainIntegerLimit = 1e6;
+
+    public static int Format(double value, Span<byte> destination, bool openMetrics)
+    {
+        Debug.Assert(destination.Length >= MaxLength);
+
+        if (double.IsNaN(value))
+        {
+            "NaN"u8.CopyTo(destination);
+            return 3;
+        }
+
+        if (double.IsInfinity(value))
+        {
+            (value > 0 ? "+Inf"u8 : "-Inf"u8).CopyTo(destination);
+            return 4;
+        }
+
+        int written;
+        if (Math.Abs(value) < PlainIntegerLimit && value == Math.Floor(value))
+        {
+            // (long)-0.0 == 0, so negative zero prints "0" like Go's writeFloat.
+            bool ok = Utf8Formatter.TryFormat((long)value, destination, out written);
+            Debug.Assert(ok);
+        }
+        else
+        {
+            written = FormatGeneral(value, destination);
+        }
+
+        if (openMetrics && destination[..written].IndexOfAny((byte)'.', (byte)'e') < 0)
+        {
+            ".0"u8.CopyTo(destination[written..]);
+            written += 2;
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Takes .NET's shortest round-trip digits ("R", IEEE-correct since .NET Core 3.0) and lays them out the Go way.
+    /// </summary>
+    private static int FormatGeneral(double value, Span<byte> destination)
+    {
+        Span<byte> raw = stackalloc byte[MaxLength];
+        bool ok = value.TryFormat(raw, out int rawLength, "R", CultureInfo.InvariantCulture);
+        Debug.Assert(ok);
+
+        // Decompose "-1.2345E-05" / "0.001" / "123.5" into digits d1..dn and point position:
+        // value = ±0.d1d2..dn × 10^pointPosition.
+        Span<byte> digits = stackalloc byte[MaxLength];
+        int digitCount = 0;
+        int pointPosition = 0;
+        bool seenPoint = false;
+        bool negative = false;
+        int i = 0;
+        if (raw[0] == (byte)'-')
+        {
+            negative = true;
+            i = 1;
+        }
+
+        for (; i < rawLength && raw[i] != (byte)'E'; i++)
+        {
+            byte b = raw[i];
+            if (b == (byte)'.')
+            {
+                seenPoint = true;
+                continue;
+            }
+
+            if (digitCount == 0 && b == (byte)'0')
+            {
+                // Leading zero: before the point it carries nothing, after it shifts the point left.
+                if (seenPoint)
+                {
+                    pointPosition--;
+                }
+
+                continue;
+            }
+
+            digits[digitCount++] = b;
+            if (!seenPoint)
+            {
+                pointPosition++;
+            }
+        }
+
+        if (i < rawLength)
+        {
+            pointPosition += ParseExponent(raw[(i + 1)..rawLength]);
+        }
+
+        while (digitCount > 1 && digits[digitCount - 1] == (byte)'0')
+        {
+            digitCount--;
+        }
+
+        Debug.Assert(digitCount > 0, "zero is handled by the integer path");
+        int pos = 0;
+        if (negative)
+        {
+            destination[pos++] = (byte)'-';
+        }
+
+        int decimalExponent = pointPosition - 1;
+        if (decimalExponent < -4 || decimalExponent >= ExponentThreshold)
+        {
+            // %e: d.ddde±XX with at least two exponent digits (Go strconv fmtE).
+            destination[pos++] = digits[0];
+            if (digitCount > 1)
+            {
+                destination[pos++] = (byte)'.';
+                digits[1..digitCount].CopyTo(destination[pos..]);
+                pos += digitCount - 1;
+            }
+
+            destination[pos++] = (byte)'e';
+            destination[pos++] = decimalExponent < 0 ? (byte)'-' : (byte)'+';
+            int magnitude = Math.Abs(decimalExponent);
+            if (magnitude < 10)
+            {
+                destination[pos++] = (byte)'0';
+            }
+
+            ok = Utf8Formatter.TryFormat(magnitude, destination[pos..], out int exponentLength);
+            Debug.Assert(ok);
+            return pos + exponentLength;
+        }
+
+        // %f with exactly the digits needed (Go strconv fmtF).
+        if (pointPosition > 0)
+        {
+            for (int d = 0; d < pointPosition; d++)
+            {
+                destination[pos++] = d < digitCount ? digits[d] : (byte)'0';
+            }
+        }
+        else
+        {
+            destination[pos++] = (byte)'0';
+        }
+
+        if (digitCount > pointPosition)
+        {
+            destination[pos++] = (byte)'.';
+            for (int d = pointPosition; d < digitCount; d++)
+            {
+                destination[pos++] = d < 0 ? (byte)'0' : digits[d];
+            }
+        }
+
+        return pos;
+    }
+
+    /// <summary>Parses the "+21" / "-05" tail that "R" produces after its 'E'.</summary>
+    private static int ParseExponent(ReadOnlySpan<byte> text)
+    {
+        bool negative = text[0] == (byte)'-';
+        int start = text[0] is (byte)'-' or (byte)'+' ? 1 : 0;
+        int exponent = 0;
+        foreach (byte b in text[start..])
+        {
+            exponent = (exponent * 10) + (b - (byte)'0');
+        }
+
+        return negative ? -exponent : exponent;
+    }
+}

@@ -1,0 +1,38 @@
+using Telemetry.Agent.Configuration;
+
+namespace Telemetry.Agent.Tests.Configuration;
+
+public sealed class AgentOptionsValidatorTests
+{
+    [Fact]
+    public void Defaults_are_valid() => Assert.Empty(AgentOptionsValidator.Validate(new AgentOptions()));
+
+    [Fact]
+    public void Each_problem_names_its_key()
+    {
+        var o = new AgentOptions
+        {
+            IntervalSeconds = 0,
+            Collector = new CollectorClientOptions { Url = "not a url" },
+            Power = new PowerOptions { Sources = ["nvml", "tpu"] },
+            Servers =
+            [
+                new ServerOptions { Name = "a", Url = "http://127.0.0.1:8000/metrics", Role = "both" },
+                new ServerOptions { Name = "a", Url = "ftp://x", Engine = "mystery" },
+            ],
+        };
+        var errors = AgentOptionsValidator.Validate(o);
+        Assert.Contains(errors, e => e.StartsWith("Agent:IntervalSeconds", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Collector:Url", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Power:Sources:1 'tpu'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Servers:0:Role 'both'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Servers:1:Name 'a' is used", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Servers:1:Engine 'mystery'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Servers:1:Url 'ftp://x'", StringComparison.Ordinal));
+        Assert.Equal(7, errors.Count);
+    }
+
+    [Fact]
+    public void A_simulated_server_needs_no_url() =>
+        Assert.Empty(AgentOptionsValidator.Validate(new AgentOptions { Servers = [new ServerOptions { Name = "demo", Engine = "simulated" }] }));
+}

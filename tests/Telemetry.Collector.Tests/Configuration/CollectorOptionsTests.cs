@@ -1,0 +1,51 @@
+using Telemetry.Collector.Configuration;
+
+namespace Telemetry.Collector.Tests.Configuration;
+
+public sealed class CollectorOptionsTests
+{
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("1m", 60)]
+    [InlineData("15m", 900)]
+    [InlineData("1h", 3600)]
+    public void Windows_parse_to_seconds(string text, int seconds) => Assert.Equal(seconds, WindowDuration.TryParse(text, out _)!.Value.Seconds);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("5d")]
+    [InlineData("-1m")]
+    [InlineData("0s")]
+    [InlineData("25h")]
+    public void Bad_windows_are_refused_with_a_reason(string text)
+    {
+        Assert.Null(WindowDuration.TryParse(text, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    [Fact]
+    public void Defaults_are_valid_and_use_the_contract_windows()
+    {
+        var o = new CollectorOptions();
+        Assert.Empty(CollectorOptionsValidator.Validate(o));
+        Assert.Equal(["1m", "5m", "15m", "1h"], CollectorOptionsValidator.ResolveWindows(o).Select(w => w.Label));
+    }
+
+    [Fact]
+    public void Each_problem_names_its_key()
+    {
+        var o = new CollectorOptions
+        {
+            Listen = "localhost",
+            Windows = ["1m", "1x"],
+            Auth = new AuthOptions { Tokens = [new IngestTokenOptions { Token = "short", Nodes = [] }] },
+        };
+        var errors = CollectorOptionsValidator.Validate(o);
+        Assert.Contains(errors, e => e.StartsWith("Collector:Listen", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Windows:1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Auth:Tokens:0:Token", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Auth:Tokens:0:Nodes", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+    }
+}

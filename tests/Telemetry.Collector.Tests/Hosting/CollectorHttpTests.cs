@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Hosting;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.Tests.Hosting;
+
+/// <summary>The collector's HTTP surface on real Kestrel (loopback): status codes, reasons, formats.</summary>
+public sealed class CollectorHttpTests : IAsyncLifetime
+{
+    private const string TokenA = "token-node-a-0123456789";
+    private WebApplication? _app;
+    private CollectorService? _service;
+    private HttpClient _http = new();
+
+    public async Task InitializeAsync()
+    {
+        var options = new CollectorOptions
+        {
+            Windows = ["10s", "1m"],
+            MaxReportBytes = 64 * 1024,
+            Auth = new AuthOptions { Tokens = [new IngestTokenOptions { Token = TokenA, Nodes = ["a"] }] },
+        };
+        _service = new CollectorService(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _app = builder.Build();
+        _app.MapCollector(_service, NullLogger.Instance);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _http = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app!.DisposeAsync();
+        _service!.Dispose();
+    }
+
+    private Task<HttpResponseMessage> Post(byte[] body, string? token = TokenA, string? encoding = null)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
+        if (encoding is not null)
+        {
+            content.Headers.ContentEncoding.Add(encoding);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/reports") { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return _http.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_valid_report_is_accepted_and_a_replay_of_it_too_without_double_counting()
+    {
+        var report = new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1);
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(report.ToByteArray())).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(report.ToByteArray())).StatusCode);
+        Assert.Equal(1, _service!.Stats.Accepted);
+        Assert.Equal(1, _service.Stats.Duplicates);
+    }
+
+    [Fact]
+    public async Task Garbage_gets_400_with_a_reason()
+    {
+        var response = await Post([0xFF, 0xFF, 0xFF]);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not a protobuf NodeReport", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_with_a_negative_counter_gets_400_naming_the_field()
+    {
+        var report = new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1);
+        report.Gpus[0].EnergyJoules.Delta = -3;
+        var response = await Post(report.ToByteArray());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("gpus[0].energy_joules is negative", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_token_is_401_and_another_nodes_token_is_403()
+    {
+        var report = new Reports(node: "b").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1).ToByteArray();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(report, token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Post(report, token: TokenA)).StatusCode);
+        Assert.Equal(0, _service!.Stats.Accepted);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_413_and_an_unknown_encoding_415()
+    {
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Post(new byte[100 * 1024])).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Post([1, 2, 3], encoding: "br")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_are_text_0_0_4_by_default_and_openmetrics_when_asked()
+    {
+        await Post(new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1).ToByteArray());
+        var text = await _http.GetAsync("/metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", text.Content.Headers.ContentType!.ToString());
+        var body = await text.Content.ReadAsStringAsync();
+        Assert.Contains("inference_node_up{node=\"a\",site=\"s1\",pool=\"p1\"} 1", body, StringComparison.Ordinal);
+        Assert.Contains("inference_tokens_total{", body, StringComparison.Ordinal);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Accept.ParseAdd("application/openmetrics-text;version=1.0.0");
+        var om = await _http.SendAsync(request);
+        Assert.StartsWith("application/openmetrics-text", om.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("# EOF\n", await om.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Promtool_accepts_the_metrics_output()
+    {
+        var reports = new Reports(node: "a");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 5; i++)
+        {
+            var r = reports.Next(now - 5000 + (i * 1000), 100, 10, 50);
+            var h = new HistogramSample { Metric = "ttft_seconds", Count = new Counter { Total = 4 }, Sum = new Counter { Total = 0.5 } };
+            h.UpperBounds.AddRange([0.1, 1]);
+            h.BucketCounts.AddRange([3, 4]);
+            h.BucketDeltas.AddRange([0, 0]);
+            r.Servers[0].Streams[0].Histograms.Add(h);
+            await Post(r.ToByteArray());
+        }
+
+        var body = await _http.GetByteArrayAsync("/metrics");
+        var promtool = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool"
+            : throw new Xunit.Sdk.XunitException("promtool not found: apt-get install -y prometheus");
+        var info = new ProcessStartInfo(promtool, "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(info)!;
+        await p.StandardInput.BaseStream.WriteAsync(body);
+        p.StandardInput.Close();
+        var output = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0 && output.Trim().Length == 0, $"promtool: exit {p.ExitCode}\n{output}\n{System.Text.Encoding.UTF8.GetString(body)}");
+    }
+
+    [Fact]
+    public async Task Health_endpoints_answer()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/readyz")).StatusCode);
+    }
+}

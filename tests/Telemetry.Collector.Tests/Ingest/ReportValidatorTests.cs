@@ -1,0 +1,55 @@
+using Telemetry.Collector.Ingest;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.Tests.Ingest;
+
+public sealed class ReportValidatorTests
+{
+    private static NodeReport Valid() => new Reports().Next(1_700_000_000_000, 0, 0, 0);
+
+    [Fact]
+    public void A_well_formed_report_passes() => Assert.Null(ReportValidator.Validate(Valid()));
+
+    public static TheoryData<string, Action<NodeReport>> Broken => new()
+    {
+        { "agent_instance_id is empty", r => r.AgentInstanceId = "" },
+        { "sequence must start at 1", r => r.Sequence = 0 },
+        { "node is empty", r => r.Node = "" },
+        { "gpus[0].energy_joules is not finite", r => r.Gpus[0].EnergyJoules.Total = double.NaN },
+        { "gpus[0].energy_joules is negative", r => r.Gpus[0].EnergyJoules.Delta = -1 },
+        { "servers[0].streams[0].output_tokens is not finite", r => r.Servers[0].Streams[0].OutputTokens.Delta = double.PositiveInfinity },
+        { "servers[0].energy_joules is negative", r => r.Servers[0].EnergyJoules.Total = -5 },
+        { "gpus[1].uuid 'GPU-0' appears twice", r => r.Gpus.Add(r.Gpus[0].Clone()) },
+        { "servers[0].name is empty", r => r.Servers[0].Name = "" },
+        { "node is longer than 256 characters", r => r.Node = new string('x', 300) },
+        { "previous_sample_time_unix_ms is after sample_time_unix_ms", r => r.PreviousSampleTimeUnixMs = r.SampleTimeUnixMs + 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void A_broken_report_is_refused_with_a_reason_naming_the_field(string reason, Action<NodeReport> breakIt)
+    {
+        var r = Valid();
+        breakIt(r);
+        Assert.Equal(reason, ReportValidator.Validate(r));
+    }
+
+    [Fact]
+    public void A_histogram_whose_buckets_go_down_is_refused()
+    {
+        var r = Valid();
+        var h = new HistogramSample { Metric = "ttft_seconds", Count = new Counter { Total = 10 }, Sum = new Counter { Total = 1 } };
+        h.UpperBounds.AddRange([0.1, 1]);
+        h.BucketCounts.AddRange([5, 4]);
+        r.Servers[0].Streams[0].Histograms.Add(h);
+        Assert.Contains("non-decreasing", ReportValidator.Validate(r));
+    }
+
+    [Fact]
+    public void Gauges_that_are_not_finite_do_not_refuse_the_report()
+    {
+        var r = Valid();
+        r.Gpus[0].PowerWatts = double.NaN;
+        Assert.Null(ReportValidator.Validate(r));
+    }
+}

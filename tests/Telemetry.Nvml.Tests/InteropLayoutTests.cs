@@ -1,0 +1,54 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Telemetry.Nvml.Interop;
+using Telemetry.Nvml.Tests.Fake;
+
+namespace Telemetry.Nvml.Tests;
+
+/// <summary>Sizes and offsets from reference gpu-energy.md 1.4 (gcc 12, x86-64, nvml.h 13.3).</summary>
+public sealed class InteropLayoutTests
+{
+    [Fact]
+    public void Utilization_is_two_uints()
+    {
+        Assert.Equal(8, Unsafe.SizeOf<NvmlUtilization>());
+        Assert.Equal(0, (int)Marshal.OffsetOf<NvmlUtilization>(nameof(NvmlUtilization.Gpu)));
+        Assert.Equal(4, (int)Marshal.OffsetOf<NvmlUtilization>(nameof(NvmlUtilization.Memory)));
+    }
+
+    [Fact]
+    public void Memory_v1_is_total_free_used()
+    {
+        Assert.Equal(24, Unsafe.SizeOf<NvmlMemory>());
+        Assert.Equal(0, (int)Marshal.OffsetOf<NvmlMemory>(nameof(NvmlMemory.Total)));
+        Assert.Equal(8, (int)Marshal.OffsetOf<NvmlMemory>(nameof(NvmlMemory.Free)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<NvmlMemory>(nameof(NvmlMemory.Used)));
+    }
+
+    [Fact]
+    public void Memory_v2_has_padding_after_version()
+    {
+        Assert.Equal(40, Unsafe.SizeOf<NvmlMemoryV2>());
+        Assert.Equal(0, (int)Marshal.OffsetOf<NvmlMemoryV2>(nameof(NvmlMemoryV2.Version)));
+        Assert.Equal(8, (int)Marshal.OffsetOf<NvmlMemoryV2>(nameof(NvmlMemoryV2.Total)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<NvmlMemoryV2>(nameof(NvmlMemoryV2.Reserved)));
+        Assert.Equal(24, (int)Marshal.OffsetOf<NvmlMemoryV2>(nameof(NvmlMemoryV2.Free)));
+        Assert.Equal(32, (int)Marshal.OffsetOf<NvmlMemoryV2>(nameof(NvmlMemoryV2.Used)));
+    }
+
+    [Fact]
+    public void Memory_v2_version_is_NVML_STRUCT_VERSION_of_its_size()
+    {
+        Assert.Equal(0x02000028u, NvmlMemoryV2.Version2);
+        Assert.Equal(NvmlMemoryV2.Version2, (uint)Unsafe.SizeOf<NvmlMemoryV2>() | (2u << 24));
+    }
+
+    [Fact]
+    public void Field_value_used_against_the_fake_is_forty_bytes()
+    {
+        Assert.Equal(40, Unsafe.SizeOf<NvmlFieldValue>());
+        Assert.Equal(24, (int)Marshal.OffsetOf<NvmlFieldValue>(nameof(NvmlFieldValue.ValueType)));
+        Assert.Equal(28, (int)Marshal.OffsetOf<NvmlFieldValue>(nameof(NvmlFieldValue.NvmlReturn)));
+        Assert.Equal(32, (int)Marshal.OffsetOf<NvmlFieldValue>(nameof(NvmlFieldValue.ULongLong)));
+    }
+}

@@ -1,0 +1,70 @@
+/*
+ * Configuration and power model of the fake libnvidia-ml.so.1: parsed from key=value text,
+ * evaluated with exact integer arithmetic (power in mW, time in ns, energy in mW*ns = 1e-12 J).
+ * Not thread-safe on its own: fake_nvml.c holds its single mutex around every use.
+ */
+#ifndef FAKE_MODEL_H
+#define FAKE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FAKE_MAX_DEVICES 16
+#define FAKE_MAX_TRACE_POINTS 64
+/* NVML_DEVICE_NAME_V2_BUFFER_SIZE / NVML_DEVICE_UUID_V2_BUFFER_SIZE in nvml.h: 96 including the NUL. */
+#define FAKE_NAME_CAPACITY 96
+#define FAKE_UUID_CAPACITY 96
+/* NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE / NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE in nvml.h. */
+#define FAKE_VERSION_CAPACITY 80
+#define FAKE_NS_PER_S 1000000000LL
+
+typedef unsigned __int128 fake_u128;
+
+typedef struct {
+    int64_t start_ns;  /* offset inside the period */
+    uint64_t power_mw; /* constant from start_ns until the next point (or the period end) */
+} fake_trace_point;
+
+typedef struct {
+    char name[FAKE_NAME_CAPACITY];
+    char uuid[FAKE_UUID_CAPACITY];
+    unsigned int arch;             /* nvmlDeviceArchitecture_t: 9 = Hopper */
+    unsigned int power_limit_mw;
+    int64_t period_ns;             /* the trace repeats every period */
+    fake_trace_point trace[FAKE_MAX_TRACE_POINTS];
+    int trace_len;
+    unsigned int utilization_gpu;  /* percent */
+    unsigned int utilization_memory;
+    unsigned long long memory_total;
+    unsigned long long memory_used;     /* excludes reserved, as nvmlMemory_v2_t.used */
+    unsigned long long memory_reserved;
+    unsigned int temperature_c;
+    int energy_unsupported;        /* 1: the energy call returns NVML_ERROR_NOT_SUPPORTED (pre-Volta) */
+    int no_permission;             /* 1: nvmlDeviceGetHandleByIndex returns NVML_ERROR_NO_PERMISSION */
+    long long lost_after_calls;    /* -1: never; else device calls beyond this count return GPU_IS_LOST */
+    long long calls;               /* device calls so far (fault injection) */
+} fake_device;
+
+typedef struct {
+    int device_count;
+    int64_t energy_update_ns; /* counter quantum; 0 = continuous */
+    int init_error;           /* nvmlInit returns this code when non-zero */
+    char driver_version[FAKE_VERSION_CAPACITY];
+    char nvml_version[FAKE_VERSION_CAPACITY];
+    fake_device devices[FAKE_MAX_DEVICES];
+} fake_config;
+
+/* Defaults: one H100-like device drawing a constant 100 W, 100 ms counter updates. */
+void fake_config_defaults(fake_config *config);
+
+/* Parses key=value lines ('#' starts a comment) over the defaults. Returns 0, or the 1-based line
+ * number of the first bad line with a reason in err. */
+int fake_config_parse(const char *text, fake_config *config, char *err, size_t err_len);
+
+/* Instantaneous trace power at t_ns since the origin. */
+uint64_t fake_power_mw(const fake_device *device, int64_t t_ns);
+
+/* Exact integral of the trace over [0, t_ns], in mW*ns. */
+fake_u128 fake_energy_mw_ns(const fake_device *device, int64_t t_ns);
+
+#endif
