@@ -7,7 +7,7 @@ namespace Telemetry.Agent.Reporting;
 /// dropped and counted: the collector rebuilds its increments from the next report's cumulative
 /// values, so a drop costs only the placement of those increments in time. Thread-safe.
 /// </summary>
-public sealed class ReportBacklog(int capacity)
+public sealed class ReportBacklog(int capacity) : IDisposable
 {
     private readonly LinkedList<NodeReport> _reports = new();
     private readonly Lock _sync = new();
@@ -78,4 +78,6 @@ public sealed class ReportBacklog(int capacity)
             }
         }
     }
+
+    public void Dispose() => _available.Dispose();
 }

@@ -3,6 +3,7 @@ using Telemetry.Agent.Configuration;
 using Telemetry.Agent.Power;
 using Telemetry.Agent.Servers;
 using Telemetry.Scraping.Engines;
+using Google.Protobuf.Collections;
 using Telemetry.Wire;
 
 namespace Telemetry.Agent.Reporting;
@@ -72,7 +73,7 @@ public sealed class ReportBuilder
         return report;
     }
 
-    private GpuSample GpuSampleOf(GpuReading gpu, long sampleMs, IList<string> errors)
+    private GpuSample GpuSampleOf(GpuReading gpu, long sampleMs, RepeatedField<string> errors)
     {
         var sample = new GpuSample
         {
@@ -105,7 +106,7 @@ public sealed class ReportBuilder
     }
 
     private ServerSample ServerSampleOf(ServerOptions options, ServerReading reading, IReadOnlyList<GpuReading> gpus,
-        Dictionary<string, double> energyDeltas, long sampleMs, int serverCount, IList<string> errors)
+        Dictionary<string, double> energyDeltas, long sampleMs, int serverCount, RepeatedField<string> errors)
     {
         var sample = new ServerSample
         {
@@ -139,11 +140,15 @@ public sealed class ReportBuilder
         return sample;
     }
 
-    private StreamSample StreamSampleOf(string server, StreamReading s, long sampleMs, IList<string> errors)
+    private StreamSample StreamSampleOf(string server, StreamReading s, long sampleMs, RepeatedField<string> errors)
     {
         var key = server + "\u0000" + s.Model + "\u0000" + string.Join('\u0000', s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value));
         var sample = new StreamSample { Model = s.Model };
-        sample.Labels.Add(s.Labels);
+        foreach (var (name, value) in s.Labels)
+        {
+            sample.Labels.Add(name, value);
+        }
+
         sample.Derived.AddRange(s.Derived);
         sample.InputTokens = CounterOf(key + "\u0000in", s.InputTokens, sampleMs, errors, server);
         sample.OutputTokens = CounterOf(key + "\u0000out", s.OutputTokens, sampleMs, errors, server);
@@ -173,7 +178,7 @@ public sealed class ReportBuilder
         return sample;
     }
 
-    private Counter? CounterOf(string key, double? value, long sampleMs, IList<string> errors, string server)
+    private Counter? CounterOf(string key, double? value, long sampleMs, RepeatedField<string> errors, string server)
     {
         if (value is not { } v)
         {

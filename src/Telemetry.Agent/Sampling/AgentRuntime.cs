@@ -142,5 +142,6 @@ public sealed class AgentRuntime : IDisposable
 
         _scrapeHttp.Dispose();
         _collectorHttp.Dispose();
+        Backlog.Dispose();
     }
 }

@@ -46,7 +46,8 @@ internal sealed class SimulatedHistogram(double[] bounds)
         var sign = Math.Sign(x);
         x = Math.Abs(x);
         var t = 1 / (1 + (0.3275911 * x));
-        var y = 1 - ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t * Math.Exp(-x * x));
+        var poly = t * (0.254829592 + (t * (-0.284496736 + (t * (1.421413741 + (t * (-1.453152027 + (t * 1.061405429))))))));
+        var y = 1 - (poly * Math.Exp(-x * x));
         return sign * y;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Ingest;
+using Telemetry.Collector.Kpi;
 using Telemetry.Collector.State;
 using Telemetry.Exposition;
 
@@ -15,11 +16,12 @@ public static class CollectorEndpoints
 {
     public static IEndpointRouteBuilder MapCollector(this IEndpointRouteBuilder app, CollectorService service, ILogger logger)
     {
-        app.MapPost("/v1/reports", (HttpContext ctx) => IngestAsync(ctx, service, logger));
-        app.MapGet("/metrics", (HttpContext ctx) => MetricsAsync(ctx, service));
-        app.MapGet("/api/v1/kpis", (HttpContext ctx) => KpisAsync(ctx, service));
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => Results.Text("ready\n"));
+        // RequestDelegate overloads: no reflection over handler signatures (trim- and AOT-safe).
+        app.MapPost("/v1/reports", ctx => IngestAsync(ctx, service, logger));
+        app.MapGet("/metrics", ctx => MetricsAsync(ctx, service));
+        app.MapGet("/api/v1/kpis", ctx => KpisAsync(ctx, service));
+        app.MapGet("/healthz", ctx => ctx.Response.WriteAsync("ok\n"));
+        app.MapGet("/readyz", ctx => ctx.Response.WriteAsync("ready\n"));
         return app;
     }
 

@@ -44,7 +44,7 @@ internal static class ReportValidator
             return "interval_seconds is not a finite non-negative number";
         }
 
-        if (Id("node", r.Node, required: true) ?? Id("site", r.Site) ?? Id("pool", r.Pool) ?? Id("agent_instance_id", r.AgentInstanceId) is { } idError)
+        if ((Id("node", r.Node, required: true) ?? Id("site", r.Site) ?? Id("pool", r.Pool) ?? Id("agent_instance_id", r.AgentInstanceId)) is { } idError)
         {
             return idError;
         }
@@ -58,7 +58,7 @@ internal static class ReportValidator
         for (var i = 0; i < r.Gpus.Count; i++)
         {
             var g = r.Gpus[i];
-            if (Id($"gpus[{i}].uuid", g.Uuid, required: true) ?? Id($"gpus[{i}].name", g.Name) ?? Counter($"gpus[{i}].energy_joules", g.EnergyJoules) is { } e)
+            if ((Id($"gpus[{i}].uuid", g.Uuid, required: true) ?? Id($"gpus[{i}].name", g.Name) ?? Counter($"gpus[{i}].energy_joules", g.EnergyJoules)) is { } e)
             {
                 return e;
             }
@@ -88,7 +88,7 @@ internal static class ReportValidator
 
     private static string? Server(string path, ServerSample s)
     {
-        if (Id(path + ".name", s.Name, required: true) ?? Id(path + ".engine", s.Engine) ?? Id(path + ".role", s.Role) ?? Counter(path + ".energy_joules", s.EnergyJoules) is { } e)
+        if ((Id(path + ".name", s.Name, required: true) ?? Id(path + ".engine", s.Engine) ?? Id(path + ".role", s.Role) ?? Counter(path + ".energy_joules", s.EnergyJoules)) is { } e)
         {
             return e;
         }
@@ -98,14 +98,14 @@ internal static class ReportValidator
         {
             var st = s.Streams[j];
             var sp = $"{path}.streams[{j}]";
-            if (Id(sp + ".model", st.Model) ?? Counter(sp + ".input_tokens", st.InputTokens) ?? Counter(sp + ".output_tokens", st.OutputTokens) is { } se)
+            if ((Id(sp + ".model", st.Model) ?? Counter(sp + ".input_tokens", st.InputTokens) ?? Counter(sp + ".output_tokens", st.OutputTokens)) is { } se)
             {
                 return se;
             }
 
             foreach (var (k, v) in st.Labels)
             {
-                if (Id(sp + ".labels key", k, required: true) ?? Id(sp + ".labels[" + k + "]", v) is { } le)
+                if ((Id(sp + ".labels key", k, required: true) ?? Id(sp + ".labels[" + k + "]", v)) is { } le)
                 {
                     return le;
                 }
@@ -118,7 +118,7 @@ internal static class ReportValidator
 
             foreach (var o in st.Requests)
             {
-                if (Id(sp + ".requests.outcome", o.Outcome, required: true) ?? Counter($"{sp}.requests[{o.Outcome}]", o.Count) is { } oe)
+                if ((Id(sp + ".requests.outcome", o.Outcome, required: true) ?? Counter($"{sp}.requests[{o.Outcome}]", o.Count)) is { } oe)
                 {
                     return oe;
                 }
@@ -138,7 +138,7 @@ internal static class ReportValidator
 
     private static string? Histogram(string path, HistogramSample h)
     {
-        if (Id(path + ".metric", h.Metric, required: true) ?? Counter(path + ".count", h.Count) is { } e)
+        if ((Id(path + ".metric", h.Metric, required: true) ?? Counter(path + ".count", h.Count)) is { } e)
         {
             return e;
         }

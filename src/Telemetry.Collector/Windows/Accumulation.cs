@@ -3,9 +3,11 @@ namespace Telemetry.Collector.Windows;
 /// <summary>What one scope accumulates in one second: token and energy increments.</summary>
 public struct Accumulation
 {
-    public double InputTokens;
-    public double OutputTokens;
-    public double EnergyJoules;
+    public double InputTokens { get; set; }
+
+    public double OutputTokens { get; set; }
+
+    public double EnergyJoules { get; set; }
 
     public readonly double TotalTokens => InputTokens + OutputTokens;
 

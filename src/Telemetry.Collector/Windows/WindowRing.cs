@@ -87,7 +87,7 @@ public sealed class WindowRing
 
     private bool Place(long second, in Accumulation value)
     {
-        if (second <= _newestSecond - _slots.Length)
+        if (second + _slots.Length <= _newestSecond)
         {
             return false; // older than anything the ring still holds
         }

@@ -59,7 +59,7 @@ public sealed class ReportSenderTests : IAsyncLifetime
     private async Task<(ReportBacklog Backlog, ReportSender Sender)> RunUntil(Func<ReportBacklog, bool> done, Action<ReportBacklog> fill, string token = "")
     {
         using var http = new HttpClient();
-        var backlog = new ReportBacklog(100);
+        var backlog = new ReportBacklog(100); // disposed by the caller's test
         fill(backlog);
         var sender = new ReportSender(http, _url!, token, backlog, NullLogger.Instance, TimeProvider.System);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -136,9 +136,9 @@ public sealed class ReportSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_full_backlog_drops_the_oldest_and_counts_it()
+    public async Task A_full_backlog_drops_the_oldest_and_counts_it()
     {
-        var backlog = new ReportBacklog(3);
+        using var backlog = new ReportBacklog(3);
         for (ulong s = 1; s <= 5; s++)
         {
             backlog.Add(Report(s));
@@ -146,14 +146,14 @@ public sealed class ReportSenderTests : IAsyncLifetime
 
         Assert.Equal(3, backlog.Count);
         Assert.Equal(2, backlog.Dropped);
-        Assert.Equal(3UL, backlog.PeekOldestAsync(default).Result.Sequence);
+        Assert.Equal(3UL, (await backlog.PeekOldestAsync(default)).Sequence);
     }
 
     [Fact]
     public async Task An_unreachable_collector_leaves_the_backlog_intact()
     {
         using var http = new HttpClient();
-        var backlog = new ReportBacklog(10);
+        using var backlog = new ReportBacklog(10);
         backlog.Add(Report(1));
         backlog.Add(Report(2));
         var dead = new Uri($"http://127.0.0.1:{FreePort()}");
