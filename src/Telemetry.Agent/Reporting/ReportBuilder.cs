@@ -20,6 +20,7 @@ public sealed class ReportBuilder
     private readonly CounterTracker _counters = new();
     private readonly HistogramTracker _histograms = new();
     private readonly Dictionary<string, double> _serverEnergyJoules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _serverReadMs = new(StringComparer.Ordinal);
     private readonly long _startMs;
     private ulong _sequence;
     private long _previousSampleMs;
@@ -119,6 +120,13 @@ public sealed class ReportBuilder
         if (reading.Error is not null)
         {
             errors.Add($"server {options.Name}: {reading.Error}");
+        }
+
+        if (reading.Reading is not null && reading.ReadMs > 0)
+        {
+            sample.SampleTimeUnixMs = reading.ReadMs;
+            sample.PreviousSampleTimeUnixMs = _serverReadMs.GetValueOrDefault(options.Name);
+            _serverReadMs[options.Name] = reading.ReadMs;
         }
 
         var energy = 0.0;

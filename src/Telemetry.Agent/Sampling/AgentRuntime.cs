@@ -67,6 +67,7 @@ public sealed class AgentRuntime : IDisposable
         _logger.LogInformation("Agent {Instance} for node {Node} (site {Site}, pool {Pool}) sampling every {Interval} s; power: {Power}; servers: {Servers}; collector {Collector}",
             InstanceId, _options.ResolvedNode, _options.Site, _options.Pool, _options.IntervalSeconds,
             string.Join(",", _power.Select(p => p.Name)), string.Join(",", _options.Servers.Select(s => $"{s.Name}({s.Engine})")), _options.Collector.Url);
+        await WarmUpAsync(ct).ConfigureAwait(false);
         var sending = _sender.RunAsync(ct);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), _time);
         try
@@ -88,22 +89,43 @@ public sealed class AgentRuntime : IDisposable
         await sending.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads every source once and discards the result. The first read of a source pays for
+    /// library loading, JIT and connection setup; if it set the baselines, the readings' time
+    /// stamps would be off by that cost and the first window would be biased.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        ReadPowerOnce();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(MaxScrapeTime);
+        await Task.WhenAll(_servers.Select(s => ReadServerAsync(s, _time, timeout.Token))).ConfigureAwait(false);
+    }
+
     /// <summary>Reads every source once and builds the report for this instant.</summary>
     public async Task<Wire.NodeReport> SampleAsync(CancellationToken ct)
     {
-        var sampleMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var before = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var power = ReadPowerOnce();
+        var sampleMs = before + ((_time.GetUtcNow().ToUnixTimeMilliseconds() - before) / 2);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(Math.Clamp(_options.IntervalSeconds * 0.9, 0.1, MaxScrapeTime.TotalSeconds)));
-        var readings = await Task.WhenAll(_servers.Select(s => ReadServerAsync(s, timeout.Token))).ConfigureAwait(false);
+        var readings = await Task.WhenAll(_servers.Select(s => ReadServerAsync(s, _time, timeout.Token))).ConfigureAwait(false);
         return _builder.Build(sampleMs, power, [.. _servers.Zip(readings, (s, r) => (s.Options, r))]);
     }
 
-    private static async Task<ServerReading> ReadServerAsync(IServerSource server, CancellationToken ct)
+    /// <summary>
+    /// Reads one server and stamps the reading with the midpoint of the request: an engine renders its
+    /// counters somewhere inside that span, and a scrape can take far longer than a power read.
+    /// </summary>
+    private static async Task<ServerReading> ReadServerAsync(IServerSource server, TimeProvider time, CancellationToken ct)
     {
         try
         {
-            return await server.ReadAsync(ct).ConfigureAwait(false);
+            var started = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var reading = await server.ReadAsync(ct).ConfigureAwait(false);
+            var finished = time.GetUtcNow().ToUnixTimeMilliseconds();
+            return reading with { ReadMs = started + ((finished - started) / 2) };
         }
         catch (OperationCanceledException)
         {

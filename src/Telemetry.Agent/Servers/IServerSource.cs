@@ -13,4 +13,8 @@ public interface IServerSource
 }
 
 /// <summary>A reading (streams of cumulative counters) or, when the server could not be read, why.</summary>
-public sealed record ServerReading(EngineReading? Reading, string? Error);
+public sealed record ServerReading(EngineReading? Reading, string? Error)
+{
+    /// <summary>When the values were read (Unix ms; the midpoint of the scrape), 0 if unknown.</summary>
+    public long ReadMs { get; init; }
+}

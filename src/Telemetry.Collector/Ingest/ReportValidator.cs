@@ -93,6 +93,11 @@ internal static class ReportValidator
             return e;
         }
 
+        if (s.SampleTimeUnixMs < 0 || s.PreviousSampleTimeUnixMs < 0 || s.PreviousSampleTimeUnixMs > s.SampleTimeUnixMs)
+        {
+            return path + ".previous_sample_time_unix_ms is after sample_time_unix_ms";
+        }
+
         var keys = new HashSet<string>(StringComparer.Ordinal);
         for (var j = 0; j < s.Streams.Count; j++)
         {

@@ -24,10 +24,10 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         var kpis = new List<KpiView>();
         foreach (var w in windows)
         {
-            var covered = Covered(fleet.FleetOldestSecond, endSecond, w.Seconds);
+            var covered = Covered(fleet.FleetFirstFullSecond, endSecond, w.Seconds);
             if (covered > 0)
             {
-                kpis.Add(new KpiView(ScopeKind.Fleet, [], w.Label, w.Seconds, covered, fleet.SumFleet(endSecond, w.Seconds)));
+                kpis.Add(new KpiView(ScopeKind.Fleet, [], w.Label, w.Seconds, covered, fleet.SumFleet(endSecond, (int)covered)));
             }
         }
 
@@ -77,15 +77,16 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
 
     private static void Add(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, WindowDuration w, WindowRing ring, long endSecond)
     {
-        var covered = Covered(ring.OldestSecond, endSecond, w.Seconds);
+        var covered = Covered(ring.FirstFullSecond, endSecond, w.Seconds);
         if (covered > 0)
         {
-            kpis.Add(new KpiView(scope, labels, w.Label, w.Seconds, covered, ring.Sum(endSecond, w.Seconds)));
+            kpis.Add(new KpiView(scope, labels, w.Label, w.Seconds, covered, ring.Sum(endSecond, (int)covered)));
         }
     }
 
-    private static double Covered(long? oldestSecond, long endSecond, int windowSeconds) =>
-        oldestSecond is { } oldest ? Math.Min(windowSeconds, endSecond - oldest) : 0;
+    /// <summary>Seconds of the window that lie after the scope's first full second (all of it once the scope is old enough).</summary>
+    private static double Covered(long? firstFullSecond, long endSecond, int windowSeconds) =>
+        firstFullSecond is { } first ? Math.Min(windowSeconds, endSecond - first) : 0;
 
     private static NodeView CopyNode(NodeState node, bool up)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Telemetry.Collector.Windows;
 using Telemetry.Wire;
 
@@ -56,13 +57,13 @@ internal sealed class FleetState
         }
     }
 
-    public long? FleetOldestSecond
+    public long? FleetFirstFullSecond
     {
         get
         {
             lock (_fleetSync)
             {
-                return _fleetRing.OldestSecond;
+                return _fleetRing.FirstFullSecond;
             }
         }
     }
@@ -70,8 +71,7 @@ internal sealed class FleetState
     public ApplyOutcome Apply(NodeReport report, long receivedMs)
     {
         var node = _nodes.GetOrAdd(report.Node, static (n, s) => new NodeState(n, s), _ringSeconds);
-        Accumulation nodeIncrement;
-        long fromMs, toMs;
+        var fleetIncrements = new List<(long FromMs, long ToMs, Accumulation Value)>(1 + report.Servers.Count);
         lock (node.Sync)
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
@@ -83,15 +83,14 @@ internal sealed class FleetState
             // A new agent instance has no continuity with the old one: its first deltas are its own
             // (0 for counters it just started watching), never cumulative differences across instances.
             var contiguous = !sameInstance || report.Sequence == node.LastSequence + 1;
-
-            node.ClockOffsetMs = MeasureOffset(report, receivedMs);
-            toMs = report.SampleTimeUnixMs + node.ClockOffsetMs;
-            fromMs = report.PreviousSampleTimeUnixMs == 0 ? toMs : report.PreviousSampleTimeUnixMs + node.ClockOffsetMs;
-            if (!contiguous && node.LastSampleMs > 0)
+            var offset = MeasureOffset(report, receivedMs);
+            var (fromMs, toMs) = Span(report.PreviousSampleTimeUnixMs, report.SampleTimeUnixMs, offset, contiguous, node.LastSampleMs);
+            if (node.LastSampleMs == 0)
             {
-                fromMs = node.LastSampleMs; // increments recovered across a gap span the gap
+                node.Ring.NoteInputStart(fromMs);
             }
 
+            node.ClockOffsetMs = offset;
             node.AgentInstanceId = report.AgentInstanceId;
             node.AgentVersion = report.AgentVersion;
             node.LastSequence = report.Sequence;
@@ -102,25 +101,64 @@ internal sealed class FleetState
             node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
             node.SourceErrors = [.. report.SourceErrors];
 
-            nodeIncrement = default;
-            nodeIncrement.EnergyJoules = ApplyGpus(node, report, contiguous);
-            foreach (var server in report.Servers)
+            // Energy is placed over the power sample's span; each server's tokens over the span of
+            // its own scrape, which may lag the power read by the scrape's latency.
+            var nodeEnergy = new Accumulation { EnergyJoules = ApplyGpus(node, report, contiguous) };
+            CountLate(node.Ring.Add(fromMs, toMs, nodeEnergy));
+            fleetIncrements.Add((fromMs, toMs, nodeEnergy));
+            foreach (var sample in report.Servers)
             {
-                var serverIncrement = ApplyServer(node, server, contiguous);
-                nodeIncrement.InputTokens += serverIncrement.InputTokens;
-                nodeIncrement.OutputTokens += serverIncrement.OutputTokens;
-                CountLate(node.Servers[server.Name].Ring.Add(fromMs, toMs, serverIncrement));
-            }
+                var isNewServer = !node.Servers.ContainsKey(sample.Name);
+                var server = ServerOf(node, sample);
+                if (isNewServer)
+                {
+                    server.Ring.NoteInputStart(fromMs);
+                }
+                var serverEnergy = new Accumulation { EnergyJoules = server.Energy.Advance(sample.EnergyJoules, contiguous) };
+                CountLate(server.Ring.Add(fromMs, toMs, serverEnergy));
 
-            CountLate(node.Ring.Add(fromMs, toMs, nodeIncrement));
+                var tokens = ApplyStreams(server, sample, contiguous);
+                var (tokensFrom, tokensTo) = sample.SampleTimeUnixMs > 0
+                    ? Span(sample.PreviousSampleTimeUnixMs, sample.SampleTimeUnixMs, offset, contiguous, server.LastSampleMs)
+                    : (fromMs, toMs);
+                if (server.LastSampleMs == 0 && sample.Streams.Count > 0)
+                {
+                    server.Ring.NoteInputStart(tokensFrom);
+                    node.Ring.NoteInputStart(tokensFrom);
+                }
+
+                server.LastSampleMs = tokensTo;
+                CountLate(server.Ring.Add(tokensFrom, tokensTo, tokens));
+                CountLate(node.Ring.Add(tokensFrom, tokensTo, tokens));
+                fleetIncrements.Add((tokensFrom, tokensTo, tokens));
+            }
         }
 
         lock (_fleetSync)
         {
-            CountLate(_fleetRing.Add(fromMs, toMs, nodeIncrement));
+            foreach (var (from, to, value) in fleetIncrements)
+            {
+                CountLate(_fleetRing.Add(from, to, value));
+            }
         }
 
         return ApplyOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// The span [from, to) an increment covers, on the collector's clock. After a gap the increment
+    /// was recovered from cumulative values, so it spans from the last sample this collector applied.
+    /// </summary>
+    private static (long FromMs, long ToMs) Span(long previousMs, long sampleMs, long offsetMs, bool contiguous, long lastAppliedMs)
+    {
+        var to = sampleMs + offsetMs;
+        var from = previousMs == 0 ? to : previousMs + offsetMs;
+        if (!contiguous && lastAppliedMs > 0 && lastAppliedMs < to)
+        {
+            from = lastAppliedMs;
+        }
+
+        return (from, to);
     }
 
     private static long MeasureOffset(NodeReport report, long receivedMs)
@@ -152,7 +190,7 @@ internal sealed class FleetState
         return energy;
     }
 
-    private Accumulation ApplyServer(NodeState node, ServerSample sample, bool contiguous)
+    private ServerState ServerOf(NodeState node, ServerSample sample)
     {
         if (!node.Servers.TryGetValue(sample.Name, out var server))
         {
@@ -165,9 +203,13 @@ internal sealed class FleetState
         server.GpuUuids = [.. sample.GpuUuids];
         server.Up = sample.Up;
         server.Error = sample.Error;
+        return server;
+    }
 
+    /// <summary>Advances every stream's counters; returns the server's token increments.</summary>
+    private static Accumulation ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
+    {
         var increment = default(Accumulation);
-        increment.EnergyJoules = server.Energy.Advance(sample.EnergyJoules, contiguous);
         foreach (var s in sample.Streams)
         {
             var key = StreamState.KeyOf(s);
@@ -181,7 +223,7 @@ internal sealed class FleetState
             increment.OutputTokens += stream.OutputTokens.Advance(s.OutputTokens, contiguous);
             foreach (var outcome in s.Requests)
             {
-                ref var state = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stream.Requests, outcome.Outcome, out _);
+                ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(stream.Requests, outcome.Outcome, out _);
                 state.Advance(outcome.Count, contiguous);
             }
 

@@ -12,6 +12,9 @@ internal sealed class ServerState(string name, int ringSeconds)
     public bool Up { get; set; }
     public string Error { get; set; } = "";
     public CounterState Energy;
+
+    /// <summary>Sample time of the server's last applied scrape, on the collector's clock (Unix ms).</summary>
+    public long LastSampleMs { get; set; }
     public Dictionary<string, StreamState> Streams { get; } = new(StringComparer.Ordinal);
     public WindowRing Ring { get; } = new(ringSeconds);
 

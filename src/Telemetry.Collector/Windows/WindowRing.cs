@@ -12,7 +12,7 @@ public sealed class WindowRing
     private readonly Accumulation[] _slots;
     private readonly long[] _slotSecond;
     private long _newestSecond = long.MinValue;
-    private long _oldestSecond = long.MaxValue;
+    private long _startMs = long.MinValue;
 
     public WindowRing(int capacitySeconds)
     {
@@ -24,8 +24,15 @@ public sealed class WindowRing
 
     public int CapacitySeconds => _slots.Length;
 
-    /// <summary>Earliest second that ever received data (for windows not yet full), or null.</summary>
-    public long? OldestSecond => _oldestSecond == long.MaxValue ? null : _oldestSecond;
+    /// <summary>
+    /// The first whole second from which every input of this scope has data, or null before any
+    /// data. Windows of a young scope start here: a partly covered first second, or a second in
+    /// which energy was measured but a server's tokens not yet, would bias the ratio.
+    /// </summary>
+    public long? FirstFullSecond => _startMs == long.MinValue ? null : (long)Math.Ceiling(_startMs / 1000.0);
+
+    /// <summary>Records that an input (a GPU set's energy, a server's tokens) contributes from <paramref name="fromMs"/> on.</summary>
+    public void NoteInputStart(long fromMs) => _startMs = Math.Max(_startMs, fromMs);
 
     /// <summary>
     /// Adds <paramref name="value"/> measured over [<paramref name="fromMs"/>, <paramref name="toMs"/>)
@@ -37,6 +44,11 @@ public sealed class WindowRing
         if (value.IsEmpty)
         {
             return 0;
+        }
+
+        if (_startMs == long.MinValue)
+        {
+            _startMs = Math.Min(fromMs, toMs);
         }
 
         if (fromMs >= toMs)
@@ -106,7 +118,6 @@ public sealed class WindowRing
 
         _slots[i].Add(value);
         _newestSecond = Math.Max(_newestSecond, second);
-        _oldestSecond = Math.Min(_oldestSecond, second);
         return true;
     }
 

@@ -104,4 +104,19 @@ public sealed class ReportBuilderTests
         Assert.Equal("vllm", r.Servers[0].Engine);
         Assert.Contains("server a: connection refused", r.SourceErrors);
     }
+
+    [Fact]
+    public void Each_server_carries_the_time_of_its_own_scrape_and_the_previous_one()
+    {
+        var a = new ServerOptions { Name = "a" };
+        var builder = new ReportBuilder(Options(a), 1);
+        var first = builder.Build(1000, new PowerReading([], []), [(a, Tokens(0, 0) with { ReadMs = 1400 })]);
+        var down = builder.Build(2000, new PowerReading([], []), [(a, new ServerReading(null, "timeout"))]);
+        var back = builder.Build(3000, new PowerReading([], []), [(a, Tokens(5, 9) with { ReadMs = 3300 })]);
+        Assert.Equal((1400L, 0L), (first.Servers[0].SampleTimeUnixMs, first.Servers[0].PreviousSampleTimeUnixMs));
+        Assert.Equal(0, down.Servers[0].SampleTimeUnixMs);
+        // Tokens produced while the server could not be read are spread from its last good read.
+        Assert.Equal((3300L, 1400L), (back.Servers[0].SampleTimeUnixMs, back.Servers[0].PreviousSampleTimeUnixMs));
+        Assert.Equal(9, back.Servers[0].Streams[0].OutputTokens.Delta);
+    }
 }

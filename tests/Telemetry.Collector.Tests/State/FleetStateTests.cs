@@ -160,4 +160,25 @@ public sealed class FleetStateTests
         Assert.Equal(4, k.CoveredSeconds);
         Assert.Equal(100, k.TokensPerSecond(k.Sum.OutputTokens)!.Value, 9);
     }
+
+    [Fact]
+    public void Tokens_are_placed_over_the_servers_own_scrape_span_not_the_power_samples()
+    {
+        var (fleet, snapshots) = New();
+        var reports = new Reports();
+        for (var i = 0; i <= 20; i++)
+        {
+            var r = reports.Next(T0 + (i * 1000), 200, 30, 100);
+            // The scrape of the server lags the power read by 600 ms, every time.
+            r.Servers[0].SampleTimeUnixMs = r.SampleTimeUnixMs + 600;
+            r.Servers[0].PreviousSampleTimeUnixMs = r.PreviousSampleTimeUnixMs == 0 ? 0 : r.PreviousSampleTimeUnixMs + 600;
+            fleet.Apply(r, r.SampleTimeUnixMs);
+        }
+
+        var snap = snapshots.Build(T0 + 20_000 + (SnapshotBuilder.SettleSeconds * 1000));
+        var k = Kpi(snap, ScopeKind.Server);
+        // [10 s, 20 s): tokens 0.4 s of [9.6, 10.6) + ... — still exactly 100 tokens per second of the window.
+        Assert.Equal(1000, k.Sum.OutputTokens, 6);
+        Assert.Equal(2000, k.Sum.EnergyJoules, 6);
+    }
 }

@@ -17,7 +17,7 @@ public sealed class WindowRingTests
         Assert.Equal(5, ring.Sum(3, 1).EnergyJoules, 9);
         Assert.Equal(2.5, ring.Sum(4, 1).EnergyJoules, 9);
         Assert.Equal(10, ring.Sum(10, 10).EnergyJoules, 9);
-        Assert.Equal(1, ring.OldestSecond);
+        Assert.Equal(2, ring.FirstFullSecond); // second 1 is only half covered
     }
 
     [Fact]
@@ -57,5 +57,17 @@ public sealed class WindowRingTests
         var dropped = ring.Add(0, 20_000, Energy(20)); // 20 s at 1 J/s, ring holds 10 s
         Assert.Equal(0.5, dropped, 9);
         Assert.Equal(10, ring.Sum(20, 10).EnergyJoules, 9);
+    }
+
+    [Fact]
+    public void A_young_scope_starts_where_its_latest_input_starts()
+    {
+        var ring = new WindowRing(60);
+        Assert.Null(ring.FirstFullSecond);
+        ring.Add(10_000, 11_000, Energy(1));
+        ring.NoteInputStart(10_300); // a server's tokens only from 10.3 s on
+        Assert.Equal(11, ring.FirstFullSecond);
+        ring.NoteInputStart(9_000); // an earlier start does not move it back
+        Assert.Equal(11, ring.FirstFullSecond);
     }
 }
