@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xunit.Abstractions;
 
 namespace Telemetry.EndToEnd.Tests;
 
@@ -8,7 +9,7 @@ namespace Telemetry.EndToEnd.Tests;
 /// collector process, and a scrape of /metrics. Tokens per joule must equal the ground truth within 1%.
 /// </summary>
 [Collection("processes")]
-public sealed class SpineEndToEndTests
+public sealed class SpineEndToEndTests(ITestOutputHelper output)
 {
     // GPU 0: 100 W with a 400 W spike for the last 0.2 s of every second → exactly 160 W on average.
     // Sampling its instantaneous power once a second would usually read 100 W (37.5% low).
@@ -115,9 +116,10 @@ public sealed class SpineEndToEndTests
         }
     }
 
-    private static void AssertWithin(double expected, double actual, string what, string metrics)
+    private void AssertWithin(double expected, double actual, string what, string metrics)
     {
         var error = Math.Abs(actual - expected) / expected;
+        output.WriteLine($"{what}: expected {expected:0.0000}, measured {actual:0.0000} ({error:P3} off)");
         Assert.True(error <= 0.01, $"{what}: expected {expected:0.0000} ± 1%, got {actual:0.0000} ({error:P2} off)\n{metrics}");
     }
 
