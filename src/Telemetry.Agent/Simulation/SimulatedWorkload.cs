@@ -4,8 +4,9 @@ namespace Telemetry.Agent.Simulation;
 /// The demo node's synthetic workload: a load level between 0.05 and 1 that drifts over minutes
 /// with shorter bursts, from which both the simulated GPUs' power and the simulated engine's token
 /// rates follow, so tokens per joule moves the way it does on a real node (better when busy).
-/// Magnitudes follow ML.ENERGY's H100 figures (reference/gpu-energy.md §2.4): ~120 W loaded-idle,
-/// ~660 W busy, ~0.15 J per output token at high batch. Deterministic in time: no randomness.
+/// Magnitudes follow ML.ENERGY's H100 figures (reference/gpu-energy.md §2.4): ~120 W loaded-idle and
+/// ~700 W busy per GPU; the demo server spreads its tokens over two such GPUs, so it shows ~0.3 J per
+/// output token when busy, more when idle power dominates. Deterministic in time: no randomness.
 /// </summary>
 public sealed class SimulatedWorkload(DateTimeOffset start)
 {

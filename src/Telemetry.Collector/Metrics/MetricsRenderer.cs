@@ -47,6 +47,12 @@ internal static class MetricsRenderer
             w.WriteSample(NodeLabels(n), n.LastReportSeconds);
         }
 
+        w.BeginFamily("inference_node_clock_offset_seconds", MetricType.Gauge, "Collector clock minus the agent's clock, as corrected when placing its samples (0 within 1 s of tolerance).");
+        foreach (var n in s.Nodes)
+        {
+            w.WriteSample(NodeLabels(n), n.ClockOffsetSeconds);
+        }
+
         w.BeginFamily("inference_node_source_errors", MetricType.Gauge, "Number of power or server sources the agent could not read in its last report.");
         foreach (var n in s.Nodes)
         {

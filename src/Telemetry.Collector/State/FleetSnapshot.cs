@@ -9,7 +9,7 @@ namespace Telemetry.Collector.State;
 /// </summary>
 public sealed record FleetSnapshot(long TakenMs, long WindowEndSecond, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
 
-public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, string AgentVersion,
+public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, double ClockOffsetSeconds, string AgentVersion,
     IReadOnlyList<string> SourceErrors, IReadOnlyList<GpuView> Gpus, IReadOnlyList<ServerView> Servers);
 
 public sealed record GpuView(uint Index, string Uuid, string Name, string Source, EnergyMethod Method, double EnergyJoulesTotal,
