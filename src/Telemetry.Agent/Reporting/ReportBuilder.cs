@@ -1,9 +1,9 @@
 using System.Reflection;
+using Google.Protobuf.Collections;
 using Telemetry.Agent.Configuration;
 using Telemetry.Agent.Power;
 using Telemetry.Agent.Servers;
 using Telemetry.Scraping.Engines;
-using Google.Protobuf.Collections;
 using Telemetry.Wire;
 
 namespace Telemetry.Agent.Reporting;
