@@ -41,24 +41,8 @@ if (command is not ("run" or "gpus"))
 using var loggers = Logging.Create(configuration);
 var log = loggers.CreateLogger("agent");
 var options = new AgentOptions();
-try
+if (!OptionsSection.TryBind(() => configuration.GetSection(AgentOptions.SectionName).Bind(options), () => AgentOptionsValidator.Validate(options), log))
 {
-    configuration.GetSection(AgentOptions.SectionName).Bind(options);
-}
-catch (InvalidOperationException ex)
-{
-    log.LogCritical("configuration error: {Message}", ex.Message);
-    return 2;
-}
-
-var errors = AgentOptionsValidator.Validate(options);
-if (errors.Count > 0)
-{
-    foreach (var e in errors)
-    {
-        log.LogCritical("configuration error: {Error}", e);
-    }
-
     return 2;
 }
 

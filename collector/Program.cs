@@ -36,24 +36,8 @@ catch (Exception ex) when (ex is ConfigurationException or InvalidDataException 
 using var loggerFactory = Logging.Create(configuration);
 var log = loggerFactory.CreateLogger("collector");
 var options = new CollectorOptions();
-try
+if (!OptionsSection.TryBind(() => configuration.GetSection(CollectorOptions.SectionName).Bind(options), () => CollectorOptionsValidator.Validate(options), log))
 {
-    configuration.GetSection(CollectorOptions.SectionName).Bind(options);
-}
-catch (InvalidOperationException ex)
-{
-    log.LogCritical("configuration error: {Message}", ex.Message);
-    return 2;
-}
-
-var errors = CollectorOptionsValidator.Validate(options);
-if (errors.Count > 0)
-{
-    foreach (var e in errors)
-    {
-        log.LogCritical("configuration error: {Error}", e);
-    }
-
     return 2;
 }
 

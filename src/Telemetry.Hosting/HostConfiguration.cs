@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Telemetry.Hosting;
 
@@ -51,6 +52,38 @@ public static class HostConfiguration
         builder.AddCommandLine([.. settings]);
         remainingArgs = [.. rest];
         return builder.Build();
+    }
+}
+
+/// <summary>Binding and checking a host's options section, with every problem logged by key.</summary>
+public static class OptionsSection
+{
+    /// <summary>
+    /// Runs <paramref name="bind"/> (the host's own binder call, which stays in the host because the
+    /// reflection binder is not trim-safe) and <paramref name="validate"/>; logs each problem as a
+    /// critical "configuration error" and returns false if there was any.
+    /// </summary>
+    public static bool TryBind(Action bind, Func<IReadOnlyList<string>> validate, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(validate);
+        IReadOnlyList<string> errors;
+        try
+        {
+            bind();
+            errors = validate();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors = [ex.Message]; // e.g. "Failed to convert configuration value at 'Agent:IntervalSeconds' to type 'System.Double'"
+        }
+
+        foreach (var e in errors)
+        {
+            log.LogCritical("configuration error: {Error}", e);
+        }
+
+        return errors.Count == 0;
     }
 }
 

@@ -52,11 +52,13 @@ public sealed class DemoEndToEndTests
         Assert.Contains("Collector:Windows:0", collector.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_bad_configuration_key_stops_the_agent_with_a_message_naming_it()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("fast")]
+    public void A_bad_configuration_key_stops_the_agent_with_a_message_naming_it(string interval)
     {
         using var agent = HostProcess.Start("Telemetry.Agent.Host", "telemetry-agent", ["run"],
-            new Dictionary<string, string> { ["Agent__IntervalSeconds"] = "0", ["Agent__Power__Sources__0"] = "simulated" });
+            new Dictionary<string, string> { ["Agent__IntervalSeconds"] = interval, ["Agent__Power__Sources__0"] = "simulated" });
         Assert.Equal(2, agent.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Contains("Agent:IntervalSeconds", agent.Output, StringComparison.Ordinal);
     }

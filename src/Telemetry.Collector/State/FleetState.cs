@@ -22,9 +22,6 @@ public enum ApplyOutcome
 /// </summary>
 internal sealed class FleetState
 {
-    /// <summary>Clock offsets below this are network delay and jitter, not skew: left uncorrected.</summary>
-    private const long SkewToleranceMs = 1000;
-
     private readonly ConcurrentDictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private readonly Lock _fleetSync = new();
     private readonly WindowRing _fleetRing;
@@ -83,7 +80,7 @@ internal sealed class FleetState
             // A new agent instance has no continuity with the old one: its first deltas are its own
             // (0 for counters it just started watching), never cumulative differences across instances.
             var contiguous = !sameInstance || report.Sequence == node.LastSequence + 1;
-            var offset = MeasureOffset(report, receivedMs);
+            var offset = node.ClockOffset.Observe(receivedMs, report.SentTimeUnixMs);
             var (fromMs, toMs) = Span(report.PreviousSampleTimeUnixMs, report.SampleTimeUnixMs, offset, contiguous, node.LastSampleMs);
             if (node.LastSampleMs == 0)
             {
@@ -114,15 +111,22 @@ internal sealed class FleetState
                 {
                     server.Ring.NoteInputStart(fromMs);
                 }
+
                 var serverEnergy = new Accumulation { EnergyJoules = server.Energy.Advance(sample.EnergyJoules, contiguous) };
                 CountLate(server.Ring.Add(fromMs, toMs, serverEnergy));
+                if (sample.Streams.Count == 0)
+                {
+                    continue; // not read this interval: its tokens arrive, spread over the outage, when it is
+                }
 
                 var tokens = ApplyStreams(server, sample, contiguous);
                 var (tokensFrom, tokensTo) = sample.SampleTimeUnixMs > 0
                     ? Span(sample.PreviousSampleTimeUnixMs, sample.SampleTimeUnixMs, offset, contiguous, server.LastSampleMs)
                     : (fromMs, toMs);
-                if (server.LastSampleMs == 0 && sample.Streams.Count > 0)
+                if (server.LastSampleMs == 0)
                 {
+                    // Until a server's tokens are first read its energy has no tokens to set against:
+                    // young windows start when both are known.
                     server.Ring.NoteInputStart(tokensFrom);
                     node.Ring.NoteInputStart(tokensFrom);
                 }
@@ -159,17 +163,6 @@ internal sealed class FleetState
         }
 
         return (from, to);
-    }
-
-    private static long MeasureOffset(NodeReport report, long receivedMs)
-    {
-        if (report.SentTimeUnixMs <= 0)
-        {
-            return 0;
-        }
-
-        var offset = receivedMs - report.SentTimeUnixMs;
-        return Math.Abs(offset) < SkewToleranceMs ? 0 : offset;
     }
 
     private static double ApplyGpus(NodeState node, NodeReport report, bool contiguous)

@@ -22,7 +22,10 @@ internal sealed class NodeState(string node, int ringSeconds)
     public long LastReceivedMs { get; set; }
     public double IntervalSeconds { get; set; } = 1;
 
-    /// <summary>Collector clock minus agent clock, as measured on the last report (ms).</summary>
+    /// <summary>Collector clock minus agent clock, as applied to this node's sample times.</summary>
+    public ClockOffsetEstimator ClockOffset { get; } = new();
+
+    /// <summary>The offset applied to the last report (ms).</summary>
     public long ClockOffsetMs { get; set; }
 
     public string[] SourceErrors { get; set; } = [];
