@@ -36,6 +36,14 @@ public static class CollectorEndpoints
             return;
         }
 
+        // Who is calling is settled before the body is read: strangers cost no decoding.
+        var (grant, refusal) = service.Authorizer.Authenticate(request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, ctx.Connection.RemoteIpAddress);
+        if (refusal is { } r)
+        {
+            await RejectAsync(ctx, service, logger, r.Reason, r.Message).ConfigureAwait(false);
+            return;
+        }
+
         var (report, reason, error) = await ReportDecoder.DecodeAsync(
             request.Body, request.ContentLength, encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase), service.Options.MaxReportBytes, ctx.RequestAborted).ConfigureAwait(false);
         if (report is null)
@@ -44,7 +52,7 @@ public static class CollectorEndpoints
             return;
         }
 
-        if (service.Authorizer.Authorize(request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, report.Node, ctx.Connection.RemoteIpAddress) is { } denied)
+        if (grant!.Check(report.Node) is { } denied)
         {
             await RejectAsync(ctx, service, logger, denied.Reason, denied.Message).ConfigureAwait(false);
             return;

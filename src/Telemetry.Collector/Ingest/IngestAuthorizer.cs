@@ -24,20 +24,24 @@ public sealed class IngestAuthorizer
 
     public bool IsOpen => _tokens.Length == 0;
 
-    /// <summary>Null when allowed; otherwise the status (401/403) and a reason safe to return and log.</summary>
-    public (RejectReason Reason, string Message)? Authorize(string? authorizationHeader, string node, IPAddress? remote)
+    /// <summary>
+    /// Checks the caller before its body is read: a known bearer token (or, with open ingest, a
+    /// loopback client). Returns the caller's grant, or the refusal (401/403) with a reason safe to
+    /// return and log.
+    /// </summary>
+    public (IngestGrant? Grant, (RejectReason Reason, string Message)? Refusal) Authenticate(string? authorizationHeader, IPAddress? remote)
     {
         if (IsOpen)
         {
             return remote is not null && IPAddress.IsLoopback(remote)
-                ? null
-                : (RejectReason.Forbidden, "ingest is open only to loopback clients: configure Collector:Auth:Tokens to accept remote agents");
+                ? (IngestGrant.AnyNode, null)
+                : (null, (RejectReason.Forbidden, "ingest is open only to loopback clients: configure Collector:Auth:Tokens to accept remote agents"));
         }
 
         const string Scheme = "Bearer ";
         if (authorizationHeader is null || !authorizationHeader.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
         {
-            return (RejectReason.Unauthorized, "missing bearer token (Authorization: Bearer <token>)");
+            return (null, (RejectReason.Unauthorized, "missing bearer token (Authorization: Bearer <token>)"));
         }
 
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
@@ -54,12 +58,31 @@ public sealed class IngestAuthorizer
 
         if (match < 0)
         {
-            return (RejectReason.Unauthorized, "unknown bearer token");
+            return (null, (RejectReason.Unauthorized, "unknown bearer token"));
         }
 
         var (_, nodes, any) = _tokens[match];
-        return any || nodes.Contains(node)
-            ? null
-            : (RejectReason.Forbidden, $"this token may not report for node '{node}'");
+        return (any ? IngestGrant.AnyNode : new IngestGrant(nodes), null);
     }
+
+    /// <summary>Authenticates and checks the node in one step (for callers that already have the report).</summary>
+    public (RejectReason Reason, string Message)? Authorize(string? authorizationHeader, string node, IPAddress? remote)
+    {
+        var (grant, refusal) = Authenticate(authorizationHeader, remote);
+        return refusal ?? grant!.Check(node);
+    }
+}
+
+/// <summary>The node ids an authenticated caller may report for.</summary>
+public sealed class IngestGrant
+{
+    private readonly HashSet<string>? _nodes;
+
+    internal IngestGrant(HashSet<string>? nodes) => _nodes = nodes;
+
+    internal static IngestGrant AnyNode { get; } = new(null);
+
+    /// <summary>Null when the caller may report for <paramref name="node"/>, else a 403 refusal.</summary>
+    public (RejectReason Reason, string Message)? Check(string node) =>
+        _nodes is null || _nodes.Contains(node) ? null : (RejectReason.Forbidden, $"this token may not report for node '{node}'");
 }

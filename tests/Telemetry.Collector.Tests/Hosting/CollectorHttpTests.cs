@@ -105,6 +105,15 @@ public sealed class CollectorHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stranger_is_refused_before_its_body_is_decoded()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post([0xFF, 0xFF, 0xFF], token: null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post([0xFF, 0xFF, 0xFF], token: "not-a-known-token-000")).StatusCode);
+        Assert.Equal(0, _service!.Stats.Rejected(Telemetry.Collector.Ingest.RejectReason.Malformed));
+        Assert.Equal(2, _service.Stats.Rejected(Telemetry.Collector.Ingest.RejectReason.Unauthorized));
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_413_and_an_unknown_encoding_415()
     {
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Post(new byte[100 * 1024])).StatusCode);
