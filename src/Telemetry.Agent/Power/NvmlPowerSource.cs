@@ -60,21 +60,21 @@ public sealed class NvmlPowerSource(string? libraryPath, ILogger logger, TimePro
                 }
                 catch (NvmlException ex)
                 {
-                    logger.LogWarning("nvml: GPU {Index} skipped: {Message}", i, ex.Message);
+                    logger.LogWarning("GPU {Index} skipped: {Message}", i, ex.Message);
                 }
             }
 
             _library = library;
             _devices = devices;
             _openError = null;
-            logger.LogInformation("nvml: driver {Driver}, {Count} GPU(s): {Names}", library.DriverVersion, devices.Count, string.Join(", ", devices.Select(d => $"{d.Index}={d.Name} {d.Uuid}")));
+            logger.LogInformation("driver {Driver}, {Count} GPU(s): {Names}", library.DriverVersion, devices.Count, string.Join(", ", devices.Select(d => $"{d.Index}={d.Name} {d.Uuid}")));
             return true;
         }
         catch (Exception ex) when (ex is NvmlException or InvalidOperationException)
         {
             if (_openError != "nvml: " + ex.Message)
             {
-                logger.LogError("nvml: {Message}; other sources keep running, retrying every {Seconds} s", ex.Message, RetryInterval.TotalSeconds);
+                logger.LogError("{Message}; other sources keep running, retrying every {Seconds} s", ex.Message, RetryInterval.TotalSeconds);
             }
 
             _openError = "nvml: " + ex.Message;
