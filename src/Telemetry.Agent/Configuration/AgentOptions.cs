@@ -78,6 +78,9 @@ public sealed class ServerOptions
     /// <summary><c>unified</c>, <c>prefill</c> or <c>decode</c>.</summary>
     public string Role { get; set; } = "unified";
 
+    /// <summary>Price tier of this server's tokens (a name from the collector's Collector:Tiers), or empty.</summary>
+    public string Tier { get; set; } = "";
+
     /// <summary>GPU indices or UUIDs the server runs on. Empty: all GPUs when this is the only server.</summary>
     public List<string> Gpus { get; set; } = [];
 }

@@ -114,6 +114,7 @@ public sealed class ReportBuilder
             Name = options.Name,
             Engine = reading.Reading?.Engine ?? (options.Engine == "auto" ? "" : options.Engine),
             Role = options.Role,
+            Tier = options.Tier,
             Up = reading.Reading is not null,
             Error = reading.Error ?? "",
         };

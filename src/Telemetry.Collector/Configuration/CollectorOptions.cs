@@ -14,6 +14,11 @@ public sealed class CollectorOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    public CostOptions Cost { get; set; } = new();
+
+    /// <summary>Token price tiers (DESIGN §4): price per million tokens and TTFT objective.</summary>
+    public List<TierOptions> Tiers { get; set; } = [];
+
     /// <summary>Rolling KPI windows, e.g. <c>["1m","5m","15m","1h"]</c>.</summary>
     public List<string> Windows { get; set; } = [];
 
@@ -40,4 +45,46 @@ public sealed class IngestTokenOptions
 
     /// <summary>Node ids this token may report for; <c>*</c> allows any node.</summary>
     public List<string> Nodes { get; set; } = [];
+}
+
+/// <summary>The cost model: electricity and PUE per site, hourly cost per GPU model.</summary>
+public sealed class CostOptions
+{
+    public List<SiteCostOptions> Sites { get; set; } = [];
+
+    public List<GpuCostOptions> Gpus { get; set; } = [];
+
+    /// <summary>Site entry used for nodes whose site has none; empty = their cost is unknown (withheld).</summary>
+    public string DefaultSite { get; set; } = "";
+}
+
+public sealed class SiteCostOptions
+{
+    public string Name { get; set; } = "";
+
+    public double PricePerKwhUsd { get; set; }
+
+    /// <summary>Power usage effectiveness: facility energy ÷ IT energy, at least 1.</summary>
+    public double Pue { get; set; } = 1;
+
+    /// <summary>Fixed cost of one node per hour at this site (host, network, space), spread over its GPUs.</summary>
+    public double NodeHourlyUsd { get; set; }
+}
+
+public sealed class GpuCostOptions
+{
+    /// <summary>Matched case-insensitively as a substring of the GPU model name, e.g. "H100".</summary>
+    public string Match { get; set; } = "";
+
+    /// <summary>Amortized or rented cost of one GPU for one hour.</summary>
+    public double HourlyUsd { get; set; }
+}
+
+public sealed class TierOptions
+{
+    public string Name { get; set; } = "";
+
+    public double PricePerMillionTokensUsd { get; set; }
+
+    public double TtftSloSeconds { get; set; }
 }

@@ -36,6 +36,27 @@ public static class CollectorOptionsValidator
             }
         }
 
+        ValidateCost(options.Cost, errors);
+        var tiers = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Tiers.Count; i++)
+        {
+            var t = options.Tiers[i];
+            if (t.Name.Length == 0 || !tiers.Add(t.Name))
+            {
+                errors.Add($"Collector:Tiers:{i}:Name must be set and unique");
+            }
+
+            if (!(t.PricePerMillionTokensUsd >= 0) || double.IsInfinity(t.PricePerMillionTokensUsd))
+            {
+                errors.Add($"Collector:Tiers:{i}:PricePerMillionTokensUsd must be a non-negative number");
+            }
+
+            if (!(t.TtftSloSeconds >= 0) || double.IsInfinity(t.TtftSloSeconds))
+            {
+                errors.Add($"Collector:Tiers:{i}:TtftSloSeconds must be a non-negative number of seconds");
+            }
+        }
+
         if (options.MaxReportBytes < 1024)
         {
             errors.Add("Collector:MaxReportBytes must be at least 1024");
@@ -47,6 +68,54 @@ public static class CollectorOptionsValidator
         }
 
         return errors;
+    }
+
+    private static void ValidateCost(CostOptions cost, List<string> errors)
+    {
+        var sites = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < cost.Sites.Count; i++)
+        {
+            var s = cost.Sites[i];
+            var key = $"Collector:Cost:Sites:{i}";
+            if (s.Name.Length == 0 || !sites.Add(s.Name))
+            {
+                errors.Add($"{key}:Name must be set and unique");
+            }
+
+            if (!(s.PricePerKwhUsd >= 0) || double.IsInfinity(s.PricePerKwhUsd))
+            {
+                errors.Add($"{key}:PricePerKwhUsd must be a non-negative price (got {s.PricePerKwhUsd})");
+            }
+
+            if (!(s.Pue >= 1 && s.Pue <= 5))
+            {
+                errors.Add($"{key}:Pue must be between 1 and 5 (facility energy ÷ IT energy; got {s.Pue})");
+            }
+
+            if (!(s.NodeHourlyUsd >= 0) || double.IsInfinity(s.NodeHourlyUsd))
+            {
+                errors.Add($"{key}:NodeHourlyUsd must be a non-negative price (got {s.NodeHourlyUsd})");
+            }
+        }
+
+        if (cost.DefaultSite.Length > 0 && !sites.Contains(cost.DefaultSite))
+        {
+            errors.Add($"Collector:Cost:DefaultSite '{cost.DefaultSite}' is not a site in Collector:Cost:Sites");
+        }
+
+        for (var i = 0; i < cost.Gpus.Count; i++)
+        {
+            var g = cost.Gpus[i];
+            if (g.Match.Length == 0)
+            {
+                errors.Add($"Collector:Cost:Gpus:{i}:Match must name (part of) a GPU model, e.g. H100");
+            }
+
+            if (!(g.HourlyUsd >= 0) || double.IsInfinity(g.HourlyUsd))
+            {
+                errors.Add($"Collector:Cost:Gpus:{i}:HourlyUsd must be a non-negative price (got {g.HourlyUsd})");
+            }
+        }
     }
 
     /// <summary>Shorter bearer tokens are guessable; 16 characters of a random token is ~80+ bits.</summary>

@@ -5,6 +5,29 @@ namespace Telemetry.Collector.Configuration;
 /// <summary>A KPI window such as <c>1m</c>: its label exactly as configured, and its length in whole seconds.</summary>
 public readonly record struct WindowDuration(string Label, int Seconds)
 {
+    /// <summary>Slots per window aimed at: enough resolution for a rolling view, little memory per scope.</summary>
+    public const int TargetSlots = 30;
+
+    /// <summary>
+    /// Width of the window's slots: the largest divisor of the window that is at most 1/30 of it
+    /// (and at least 1 s). A window advances one slot at a time: 2 s for 1m, 2 min for 1h.
+    /// </summary>
+    public int SlotSeconds
+    {
+        get
+        {
+            for (var d = Math.Max(1, Seconds / TargetSlots); d > 1; d--)
+            {
+                if (Seconds % d == 0)
+                {
+                    return d;
+                }
+            }
+
+            return 1;
+        }
+    }
+
     /// <summary>Longest window accepted: the ring keeps one slot per second of it.</summary>
     public const int MaxSeconds = 24 * 3600;
 

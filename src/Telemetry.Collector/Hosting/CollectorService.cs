@@ -1,4 +1,5 @@
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Cost;
 using Telemetry.Collector.Ingest;
 using Telemetry.Collector.Kpi;
 using Telemetry.Collector.Metrics;
@@ -14,10 +15,6 @@ namespace Telemetry.Collector.Hosting;
 /// </summary>
 public sealed class CollectorService : IDisposable
 {
-    /// <summary>Ring slack beyond the longest window: room for reports that arrive late (a collector
-    /// outage replayed from agents' backlogs) to still land in the right second.</summary>
-    private const int LateMarginSeconds = 300;
-
     private readonly FleetState _fleet;
     private readonly SnapshotBuilder _snapshots;
     private readonly TimeProvider _time;
@@ -28,16 +25,20 @@ public sealed class CollectorService : IDisposable
         Options = options;
         _time = time ?? TimeProvider.System;
         Windows = CollectorOptionsValidator.ResolveWindows(options);
-        _fleet = new FleetState(Windows[^1].Seconds + SnapshotBuilder.SettleSeconds + LateMarginSeconds);
+        Cost = new CostModel(options.Cost);
+        _fleet = new FleetState(Windows, Cost);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
-        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements), TimeSpan.Zero, _time);
+        var tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
+        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, tierPrices), TimeSpan.Zero, _time);
     }
 
     public CollectorOptions Options { get; }
     public IReadOnlyList<WindowDuration> Windows { get; }
     public IngestStats Stats { get; } = new();
     public IngestAuthorizer Authorizer { get; }
+
+    public CostModel Cost { get; }
 
     /// <summary>Applies a decoded, authorized report; null on success, else the validation error.</summary>
     public (ApplyOutcome Outcome, string? Error) Ingest(NodeReport report)

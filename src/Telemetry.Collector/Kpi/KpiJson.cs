@@ -16,7 +16,7 @@ public static class KpiJson
         w.WriteStartArray("kpis");
         foreach (var k in snapshot.Kpis)
         {
-            var kind = k.Scope.ToString().ToLowerInvariant();
+            var kind = ScopeKinds.LabelOf(k.Scope);
             if ((scope is not null && scope != kind) || (window is not null && window != k.Window))
             {
                 continue;
@@ -37,7 +37,19 @@ public static class KpiJson
             w.WriteNumber("output_tokens", k.Sum.OutputTokens);
             w.WriteNumber("energy_joules", k.Sum.EnergyJoules);
             WriteByType(w, "tokens_per_joule", k.TokensPerJoule(k.Sum.OutputTokens), k.TokensPerJoule(k.Sum.InputTokens), k.TokensPerJoule(k.Sum.TotalTokens));
+            WriteByType(w, "facility_tokens_per_joule", k.FacilityTokensPerJoule(k.Sum.OutputTokens), k.FacilityTokensPerJoule(k.Sum.InputTokens), k.FacilityTokensPerJoule(k.Sum.TotalTokens));
             WriteByType(w, "tokens_per_second", k.TokensPerSecond(k.Sum.OutputTokens), k.TokensPerSecond(k.Sum.InputTokens), k.TokensPerSecond(k.Sum.TotalTokens));
+            WriteByType(w, "energy_cost_per_million_tokens_usd", k.EnergyCostPerMillionTokens(k.Sum.OutputTokens), k.EnergyCostPerMillionTokens(k.Sum.InputTokens), k.EnergyCostPerMillionTokens(k.Sum.TotalTokens));
+            WriteByType(w, "total_cost_per_million_tokens_usd", k.TotalCostPerMillionTokens(k.Sum.OutputTokens), k.TotalCostPerMillionTokens(k.Sum.InputTokens), k.TotalCostPerMillionTokens(k.Sum.TotalTokens));
+            if (k.GpuUtilization is { } util)
+            {
+                w.WriteNumber("gpu_utilization_ratio", util);
+            }
+
+            if (k.IdleEnergyRatio is { } idle)
+            {
+                w.WriteNumber("idle_energy_ratio", idle);
+            }
             w.WriteEndObject();
         }
 

@@ -19,15 +19,21 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
 
     public FleetSnapshot Build(long nowMs)
     {
-        var endSecond = (long)Math.Floor(nowMs / 1000.0) - SettleSeconds;
+        var endMs = nowMs - (SettleSeconds * 1000L);
         var nodes = new List<NodeView>();
         var kpis = new List<KpiView>();
-        foreach (var w in windows)
+        foreach (var scope in fleet.Aggregates.All)
         {
-            var covered = Covered(fleet.FleetFirstFullSecond, endSecond, w.Seconds);
-            if (covered > 0)
+            lock (scope.Sync)
             {
-                kpis.Add(new KpiView(ScopeKind.Fleet, [], w.Label, w.Seconds, covered, fleet.SumFleet(endSecond, (int)covered)));
+                if (nowMs - scope.Windows.LastAddMs > ForgetAfter.TotalMilliseconds)
+                {
+                    fleet.Aggregates.Remove(scope);
+                    continue;
+                }
+
+                KeyValuePair<string, string>[] labels = scope.Kind == ScopeKind.Fleet ? [] : [new(ScopeKinds.LabelOf(scope.Kind), scope.Name)];
+                AddKpis(kpis, scope.Kind, labels, scope.Windows, endMs);
             }
         }
 
@@ -45,48 +51,55 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
                 nodes.Add(CopyNode(node, up));
                 if (up)
                 {
-                    AddNodeKpis(node, endSecond, kpis);
+                    AddNodeKpis(node, endMs, kpis);
                 }
             }
         }
 
         nodes.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
-        return new FleetSnapshot(nowMs, endSecond, nodes, kpis);
+        kpis.Sort((a, b) => a.Scope != b.Scope ? a.Scope.CompareTo(b.Scope) : CompareLabels(a.ScopeLabels, b.ScopeLabels));
+        return new FleetSnapshot(nowMs, nodes, kpis);
     }
 
-    private void AddNodeKpis(NodeState node, long endSecond, List<KpiView> kpis)
+    private void AddNodeKpis(NodeState node, long endMs, List<KpiView> kpis)
     {
         KeyValuePair<string, string>[] nodeLabels = [new("node", node.Node), new("site", node.Site), new("pool", node.Pool)];
-        foreach (var w in windows)
-        {
-            Add(kpis, ScopeKind.Node, nodeLabels, w, node.Ring, endSecond);
-        }
-
+        AddKpis(kpis, ScopeKind.Node, nodeLabels, node.Windows, endMs);
         foreach (var server in node.Servers.Values)
         {
             KeyValuePair<string, string>[] labels =
             [
                 .. nodeLabels, new("server", server.Name), new("engine", server.Engine), new("model", server.ModelLabel()), new("role", server.Role),
             ];
-            foreach (var w in windows)
+            AddKpis(kpis, ScopeKind.Server, labels, server.Windows, endMs);
+        }
+    }
+
+    private void AddKpis(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, ScopeWindows scopeWindows, long endMs)
+    {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var (sum, covered) = scopeWindows.Read(i, endMs);
+            if (covered > 0)
             {
-                Add(kpis, ScopeKind.Server, labels, w, server.Ring, endSecond);
+                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum));
             }
         }
     }
 
-    private static void Add(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, WindowDuration w, WindowRing ring, long endSecond)
+    private static int CompareLabels(IReadOnlyList<KeyValuePair<string, string>> a, IReadOnlyList<KeyValuePair<string, string>> b)
     {
-        var covered = Covered(ring.FirstFullSecond, endSecond, w.Seconds);
-        if (covered > 0)
+        for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
         {
-            kpis.Add(new KpiView(scope, labels, w.Label, w.Seconds, covered, ring.Sum(endSecond, (int)covered)));
+            var c = string.CompareOrdinal(a[i].Value, b[i].Value);
+            if (c != 0)
+            {
+                return c;
+            }
         }
-    }
 
-    /// <summary>Seconds of the window that lie after the scope's first full second (all of it once the scope is old enough).</summary>
-    private static double Covered(long? firstFullSecond, long endSecond, int windowSeconds) =>
-        firstFullSecond is { } first ? Math.Min(windowSeconds, endSecond - first) : 0;
+        return a.Count.CompareTo(b.Count);
+    }
 
     private static NodeView CopyNode(NodeState node, bool up)
     {

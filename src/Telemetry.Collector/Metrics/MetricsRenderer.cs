@@ -22,13 +22,13 @@ internal static class MetricsRenderer
         ("queue_seconds", "inference_request_queue_seconds", "Time requests waited in the engine's queue, from the engine's own buckets."),
     ];
 
-    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements)
+    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements, IReadOnlyDictionary<string, double> tierPrices)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);
-        RenderKpis(w, snapshot);
+        RenderKpis(w, snapshot, tierPrices);
         RenderSelf(w, snapshot, stats, lateIncrements);
         w.Finish();
     }
@@ -154,38 +154,80 @@ internal static class MetricsRenderer
         });
     }
 
-    private static void RenderKpis(ExpositionWriter w, FleetSnapshot s)
+    /// <summary>Token types each ratio is exported for: prefill pools are judged on input, decode pools on output.</summary>
+    private static readonly string[] TokenTypes = ["output", "input", "total"];
+
+    private static double TokensOf(KpiView k, string tokenType) => tokenType switch
     {
-        w.BeginFamily("inference_kpi_tokens_per_joule", MetricType.Gauge, "Tokens per joule over the window: token increase divided by energy increase (absent when no energy was measured).");
+        "output" => k.Sum.OutputTokens,
+        "input" => k.Sum.InputTokens,
+        _ => k.Sum.TotalTokens,
+    };
+
+    private static void RenderKpis(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> tierPrices)
+    {
+        PerTokenType(w, s, "inference_kpi_tokens_per_joule", "Tokens per joule over the window: token increase ÷ GPU energy increase (absent when no energy was measured).", (k, t) => k.TokensPerJoule(t));
+        PerTokenType(w, s, "inference_kpi_facility_tokens_per_joule", "Tokens per joule of facility energy (GPU energy × site PUE); absent while the window has energy from a site without a PUE.", (k, t) => k.FacilityTokensPerJoule(t));
+        PerTokenType(w, s, "inference_kpi_tokens_per_second", "Tokens per second over the window.", (k, t) => k.TokensPerSecond(t));
+
+        w.BeginFamily("inference_kpi_cost_per_million_tokens_usd", MetricType.Gauge, "Cost per million tokens: basis=energy (energy × PUE × price per kWh) or total (energy + GPU-hours × hourly cost + node fixed cost); absent while anything in the window is unpriced.");
         foreach (var k in s.Kpis)
         {
             var labels = KpiLabels(k);
-            Write(w, labels, "output", k.TokensPerJoule(k.Sum.OutputTokens));
-            Write(w, labels, "input", k.TokensPerJoule(k.Sum.InputTokens));
-            Write(w, labels, "total", k.TokensPerJoule(k.Sum.TotalTokens));
+            foreach (var t in TokenTypes)
+            {
+                var tokens = TokensOf(k, t);
+                Write(w, [.. labels, new("basis", "energy"), new("token_type", t)], k.EnergyCostPerMillionTokens(tokens));
+                Write(w, [.. labels, new("basis", "total"), new("token_type", t)], k.TotalCostPerMillionTokens(tokens));
+            }
         }
 
-        w.BeginFamily("inference_kpi_tokens_per_second", MetricType.Gauge, "Tokens per second over the window.");
+        w.BeginFamily("inference_kpi_margin_per_million_tokens_usd", MetricType.Gauge, "Tier price per million tokens minus total cost per million tokens, for priced tiers (scope=\"tier\").");
         foreach (var k in s.Kpis)
         {
-            var labels = KpiLabels(k);
-            Write(w, labels, "output", k.TokensPerSecond(k.Sum.OutputTokens));
-            Write(w, labels, "input", k.TokensPerSecond(k.Sum.InputTokens));
-            Write(w, labels, "total", k.TokensPerSecond(k.Sum.TotalTokens));
+            if (k.Scope == ScopeKind.Tier && tierPrices.TryGetValue(k.ScopeLabels[0].Value, out var price) && k.TotalCostPerMillionTokens(k.Sum.TotalTokens) is { } cost)
+            {
+                w.WriteSample([.. KpiLabels(k), new("token_type", "total")], price - cost);
+            }
         }
 
-        w.BeginFamily("inference_kpi_energy_joules", MetricType.Gauge, "Energy measured in the scope over the window (the denominator of tokens per joule).");
+        w.BeginFamily("inference_kpi_gpu_utilization_ratio", MetricType.Gauge, "Mean GPU utilization over the window, weighted by time, 0 to 1.");
+        foreach (var k in s.Kpis)
+        {
+            Write(w, KpiLabels(k), k.GpuUtilization);
+        }
+
+        w.BeginFamily("inference_kpi_idle_energy_ratio", MetricType.Gauge, "Share of the window's GPU energy burned by GPUs whose servers produced no tokens (or that serve none).");
+        foreach (var k in s.Kpis)
+        {
+            Write(w, KpiLabels(k), k.IdleEnergyRatio);
+        }
+
+        w.BeginFamily("inference_kpi_energy_joules", MetricType.Gauge, "GPU energy in the scope over the window (the denominator of tokens per joule).");
         foreach (var k in s.Kpis)
         {
             w.WriteSample(KpiLabels(k), k.Sum.EnergyJoules);
         }
     }
 
-    private static void Write(ExpositionWriter w, Label[] labels, string tokenType, double? value)
+    private static void PerTokenType(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<KpiView, double, double?> value)
+    {
+        w.BeginFamily(name, MetricType.Gauge, help);
+        foreach (var k in s.Kpis)
+        {
+            var labels = KpiLabels(k);
+            foreach (var t in TokenTypes)
+            {
+                Write(w, [.. labels, new("token_type", t)], value(k, TokensOf(k, t)));
+            }
+        }
+    }
+
+    private static void Write(ExpositionWriter w, Label[] labels, double? value)
     {
         if (value is { } v)
         {
-            w.WriteSample([.. labels, new("token_type", tokenType)], v);
+            w.WriteSample(labels, v);
         }
     }
 
@@ -225,7 +267,7 @@ internal static class MetricsRenderer
     private static Label[] KpiLabels(KpiView k)
     {
         var labels = new Label[k.ScopeLabels.Count + 2];
-        labels[0] = new("scope", ScopeLabel(k.Scope));
+        labels[0] = new("scope", ScopeKinds.LabelOf(k.Scope));
         for (var i = 0; i < k.ScopeLabels.Count; i++)
         {
             labels[i + 1] = new(k.ScopeLabels[i].Key, k.ScopeLabels[i].Value);
@@ -234,13 +276,6 @@ internal static class MetricsRenderer
         labels[^1] = new("window", k.Window);
         return labels;
     }
-
-    private static string ScopeLabel(ScopeKind scope) => scope switch
-    {
-        ScopeKind.Fleet => "fleet",
-        ScopeKind.Node => "node",
-        _ => "server",
-    };
 
     private static string MethodLabel(EnergyMethod m) => m switch
     {

@@ -7,7 +7,7 @@ namespace Telemetry.Collector.State;
 /// An immutable copy of the fleet taken once per scrape (each node copied under its own lock), so
 /// that rendering never holds a lock while it writes and /metrics and /api see the same numbers.
 /// </summary>
-public sealed record FleetSnapshot(long TakenMs, long WindowEndSecond, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
+public sealed record FleetSnapshot(long TakenMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
 
 public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, double ClockOffsetSeconds, string AgentVersion,
     IReadOnlyList<string> SourceErrors, IReadOnlyList<GpuView> Gpus, IReadOnlyList<ServerView> Servers);
@@ -23,14 +23,6 @@ public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string,
     double? OutputTokensTotal, IReadOnlyList<KeyValuePair<string, double>> Requests, IReadOnlyList<HistogramSample> Histograms,
     double? Running, double? Waiting, double? KvCacheUsageRatio);
 
-/// <summary>Which scope a KPI row describes.</summary>
-public enum ScopeKind
-{
-    Fleet,
-    Node,
-    Server,
-}
-
 /// <summary>
 /// The increments of one scope over one window. <see cref="CoveredSeconds"/> is the part of the
 /// window that has data history (less than the window while the scope is new), the divisor for rates.
@@ -41,5 +33,23 @@ public sealed record KpiView(ScopeKind Scope, IReadOnlyList<KeyValuePair<string,
     /// <summary>Tokens per joule, or null when no energy was measured (never Inf, never a fake 0).</summary>
     public double? TokensPerJoule(double tokens) => Sum.EnergyJoules > 0 ? tokens / Sum.EnergyJoules : null;
 
+    /// <summary>Tokens per joule of facility energy (IT energy × PUE); null while any energy in the window has no site PUE.</summary>
+    public double? FacilityTokensPerJoule(double tokens) =>
+        Sum.FacilityEnergyJoules > 0 && Sum.UnpricedEnergyJoules <= 0 ? tokens / Sum.FacilityEnergyJoules : null;
+
     public double? TokensPerSecond(double tokens) => CoveredSeconds > 0 ? tokens / CoveredSeconds : null;
+
+    /// <summary>Energy cost per million tokens; null without tokens or while any energy is unpriced.</summary>
+    public double? EnergyCostPerMillionTokens(double tokens) =>
+        tokens > 0 && Sum.UnpricedEnergyJoules <= 0 && Sum.EnergyJoules > 0 ? Sum.EnergyCostUsd / tokens * 1e6 : null;
+
+    /// <summary>Energy plus capacity (GPU-hours, node fixed) cost per million tokens; null while anything is unpriced.</summary>
+    public double? TotalCostPerMillionTokens(double tokens) =>
+        EnergyCostPerMillionTokens(tokens) is { } energy && Sum.UnpricedGpuSeconds <= 0 ? energy + (Sum.CapacityCostUsd / tokens * 1e6) : null;
+
+    /// <summary>Mean GPU utilization weighted by time; null when no GPU reported utilization.</summary>
+    public double? GpuUtilization => Sum.UtilizationSampledSeconds > 0 ? Sum.UtilizationSeconds / Sum.UtilizationSampledSeconds : null;
+
+    /// <summary>Share of the energy burned by GPUs that served no tokens; null without energy.</summary>
+    public double? IdleEnergyRatio => Sum.EnergyJoules > 0 ? Sum.IdleEnergyJoules / Sum.EnergyJoules : null;
 }

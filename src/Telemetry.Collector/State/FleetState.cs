@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Cost;
 using Telemetry.Collector.Windows;
 using Telemetry.Wire;
 
@@ -15,60 +17,32 @@ public enum ApplyOutcome
 }
 
 /// <summary>
-/// All nodes and the fleet ring. Applies validated reports: de-duplicates by (agent instance,
+/// All nodes and fleet-wide scopes. Applies validated reports: de-duplicates by (agent instance,
 /// sequence), resolves counter increments (<see cref="CounterState"/>), corrects the agent's clock
-/// offset, and places increments in the server, node and fleet rings by sample time.
+/// offset, prices energy and GPU time (<see cref="CostModel"/>), attributes everything to scopes
+/// (<see cref="ReportAttribution"/>) and places it in their windows by sample time.
 /// Thread-safe: reports of different nodes apply in parallel.
 /// </summary>
-internal sealed class FleetState
+internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostModel cost)
 {
     private readonly ConcurrentDictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
-    private readonly Lock _fleetSync = new();
-    private readonly WindowRing _fleetRing;
-    private readonly int _ringSeconds;
     private long _lateIncrements;
 
-    public FleetState(int ringSeconds)
-    {
-        _ringSeconds = ringSeconds;
-        _fleetRing = new WindowRing(ringSeconds);
-    }
+    public IReadOnlyList<WindowDuration> Windows { get; } = windows;
 
-    public int RingSeconds => _ringSeconds;
+    public AggregateScopes Aggregates { get; } = new(windows);
 
-    /// <summary>Ring additions that were partly or wholly older than the rings hold (kept in raw counters only).</summary>
+    /// <summary>Window additions that were partly or wholly older than the windows hold (kept in raw counters only).</summary>
     public long LateIncrements => Interlocked.Read(ref _lateIncrements);
 
     public ICollection<NodeState> Nodes => _nodes.Values;
 
-    public bool TryGetNode(string node, out NodeState? state) => _nodes.TryGetValue(node, out state);
-
     public bool RemoveNode(string node) => _nodes.TryRemove(node, out _);
-
-    /// <summary>Reads the fleet ring under its lock.</summary>
-    public Accumulation SumFleet(long endSecondExclusive, int seconds)
-    {
-        lock (_fleetSync)
-        {
-            return _fleetRing.Sum(endSecondExclusive, seconds);
-        }
-    }
-
-    public long? FleetFirstFullSecond
-    {
-        get
-        {
-            lock (_fleetSync)
-            {
-                return _fleetRing.FirstFullSecond;
-            }
-        }
-    }
 
     public ApplyOutcome Apply(NodeReport report, long receivedMs)
     {
-        var node = _nodes.GetOrAdd(report.Node, static (n, s) => new NodeState(n, s), _ringSeconds);
-        var fleetIncrements = new List<(long FromMs, long ToMs, Accumulation Value)>(1 + report.Servers.Count);
+        var node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), Windows);
+        List<ScopeIncrement> aggregates;
         lock (node.Sync)
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
@@ -81,69 +55,78 @@ internal sealed class FleetState
             // (0 for counters it just started watching), never cumulative differences across instances.
             var contiguous = !sameInstance || report.Sequence == node.LastSequence + 1;
             var offset = node.ClockOffset.Observe(receivedMs, report.SentTimeUnixMs);
-            var (fromMs, toMs) = Span(report.PreviousSampleTimeUnixMs, report.SampleTimeUnixMs, offset, contiguous, node.LastSampleMs);
+            var power = Span(report.PreviousSampleTimeUnixMs, report.SampleTimeUnixMs, offset, contiguous, node.LastSampleMs);
             if (node.LastSampleMs == 0)
             {
-                node.Ring.NoteInputStart(fromMs);
+                node.Windows.NoteInputStart(power.FromMs);
             }
 
             node.ClockOffsetMs = offset;
             node.AgentInstanceId = report.AgentInstanceId;
             node.AgentVersion = report.AgentVersion;
             node.LastSequence = report.Sequence;
-            node.LastSampleMs = toMs;
+            node.LastSampleMs = power.ToMs;
             node.LastReceivedMs = receivedMs;
             node.Site = report.Site;
             node.Pool = report.Pool;
             node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
             node.SourceErrors = [.. report.SourceErrors];
 
-            // Energy is placed over the power sample's span; each server's tokens over the span of
-            // its own scrape, which may lag the power read by the scrape's latency.
-            var nodeEnergy = new Accumulation { EnergyJoules = ApplyGpus(node, report, contiguous) };
-            CountLate(node.Ring.Add(fromMs, toMs, nodeEnergy));
-            fleetIncrements.Add((fromMs, toMs, nodeEnergy));
+            var attribution = new ReportAttribution(cost, cost.Site(report.Site), power);
+            foreach (var sample in report.Gpus)
+            {
+                var gpu = GpuOf(node, sample);
+                attribution.AddGpu(sample, gpu.Energy.Advance(sample.EnergyJoules, contiguous));
+            }
+
             foreach (var sample in report.Servers)
             {
-                var isNewServer = !node.Servers.ContainsKey(sample.Name);
+                var isNew = !node.Servers.ContainsKey(sample.Name);
                 var server = ServerOf(node, sample);
-                if (isNewServer)
+                if (isNew)
                 {
-                    server.Ring.NoteInputStart(fromMs);
+                    server.Windows.NoteInputStart(power.FromMs);
                 }
 
-                var serverEnergy = new Accumulation { EnergyJoules = server.Energy.Advance(sample.EnergyJoules, contiguous) };
-                CountLate(server.Ring.Add(fromMs, toMs, serverEnergy));
+                server.Energy.Advance(sample.EnergyJoules, contiguous); // the raw counter; window energy comes from the GPUs
                 if (sample.Streams.Count == 0)
                 {
+                    attribution.AddServer(server, sample.Tier, power, []);
                     continue; // not read this interval: its tokens arrive, spread over the outage, when it is
                 }
 
-                var tokens = ApplyStreams(server, sample, contiguous);
-                var (tokensFrom, tokensTo) = sample.SampleTimeUnixMs > 0
+                var tokens = sample.SampleTimeUnixMs > 0
                     ? Span(sample.PreviousSampleTimeUnixMs, sample.SampleTimeUnixMs, offset, contiguous, server.LastSampleMs)
-                    : (fromMs, toMs);
+                    : power;
                 if (server.LastSampleMs == 0)
                 {
                     // Until a server's tokens are first read its energy has no tokens to set against:
                     // young windows start when both are known.
-                    server.Ring.NoteInputStart(tokensFrom);
-                    node.Ring.NoteInputStart(tokensFrom);
+                    server.Windows.NoteInputStart(tokens.FromMs);
+                    node.Windows.NoteInputStart(tokens.FromMs);
                 }
 
-                server.LastSampleMs = tokensTo;
-                CountLate(server.Ring.Add(tokensFrom, tokensTo, tokens));
-                CountLate(node.Ring.Add(tokensFrom, tokensTo, tokens));
-                fleetIncrements.Add((tokensFrom, tokensTo, tokens));
+                server.LastSampleMs = tokens.ToMs;
+                attribution.AddServer(server, sample.Tier, tokens, ApplyStreams(server, sample, contiguous));
             }
+
+            foreach (var increment in attribution.Resolve())
+            {
+                var late = increment.Kind switch
+                {
+                    ScopeKind.Node => node.Windows.Add(increment.FromMs, increment.ToMs, increment.Value),
+                    ScopeKind.Server => node.Servers[increment.Name].Windows.Add(increment.FromMs, increment.ToMs, increment.Value),
+                    _ => false,
+                };
+                CountLate(late);
+            }
+
+            aggregates = attribution.Aggregates(report.Site, report.Pool);
         }
 
-        lock (_fleetSync)
+        foreach (var a in aggregates)
         {
-            foreach (var (from, to, value) in fleetIncrements)
-            {
-                CountLate(_fleetRing.Add(from, to, value));
-            }
+            CountLate(Aggregates.Add(a.Kind, a.Name, a.FromMs, a.ToMs, a.Value));
         }
 
         return ApplyOutcome.Accepted;
@@ -153,7 +136,7 @@ internal sealed class FleetState
     /// The span [from, to) an increment covers, on the collector's clock. After a gap the increment
     /// was recovered from cumulative values, so it spans from the last sample this collector applied.
     /// </summary>
-    private static (long FromMs, long ToMs) Span(long previousMs, long sampleMs, long offsetMs, bool contiguous, long lastAppliedMs)
+    private static TimeSpanMs Span(long previousMs, long sampleMs, long offsetMs, bool contiguous, long lastAppliedMs)
     {
         var to = sampleMs + offsetMs;
         var from = previousMs == 0 ? to : previousMs + offsetMs;
@@ -162,32 +145,26 @@ internal sealed class FleetState
             from = lastAppliedMs;
         }
 
-        return (from, to);
+        return new TimeSpanMs(from, to);
     }
 
-    private static double ApplyGpus(NodeState node, NodeReport report, bool contiguous)
+    private static GpuState GpuOf(NodeState node, GpuSample sample)
     {
-        var energy = 0.0;
-        foreach (var sample in report.Gpus)
+        if (!node.Gpus.TryGetValue(sample.Uuid, out var gpu))
         {
-            if (!node.Gpus.TryGetValue(sample.Uuid, out var gpu))
-            {
-                gpu = new GpuState(sample.Uuid);
-                node.Gpus.Add(sample.Uuid, gpu);
-            }
-
-            gpu.Update(sample);
-            energy += gpu.Energy.Advance(sample.EnergyJoules, contiguous);
+            gpu = new GpuState(sample.Uuid);
+            node.Gpus.Add(sample.Uuid, gpu);
         }
 
-        return energy;
+        gpu.Update(sample);
+        return gpu;
     }
 
     private ServerState ServerOf(NodeState node, ServerSample sample)
     {
         if (!node.Servers.TryGetValue(sample.Name, out var server))
         {
-            server = new ServerState(sample.Name, _ringSeconds);
+            server = new ServerState(sample.Name, Windows);
             node.Servers.Add(sample.Name, server);
         }
 
@@ -196,13 +173,14 @@ internal sealed class FleetState
         server.GpuUuids = [.. sample.GpuUuids];
         server.Up = sample.Up;
         server.Error = sample.Error;
+        server.Tier = sample.Tier;
         return server;
     }
 
-    /// <summary>Advances every stream's counters; returns the server's token increments.</summary>
-    private static Accumulation ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
+    /// <summary>Advances every stream's counters; returns each stream's model and token increments.</summary>
+    private static List<(string Model, Accumulation Tokens)> ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
     {
-        var increment = default(Accumulation);
+        var increments = new List<(string, Accumulation)>(sample.Streams.Count);
         foreach (var s in sample.Streams)
         {
             var key = StreamState.KeyOf(s);
@@ -212,8 +190,11 @@ internal sealed class FleetState
                 server.Streams.Add(key, stream);
             }
 
-            increment.InputTokens += stream.InputTokens.Advance(s.InputTokens, contiguous);
-            increment.OutputTokens += stream.OutputTokens.Advance(s.OutputTokens, contiguous);
+            increments.Add((s.Model, new Accumulation
+            {
+                InputTokens = stream.InputTokens.Advance(s.InputTokens, contiguous),
+                OutputTokens = stream.OutputTokens.Advance(s.OutputTokens, contiguous),
+            }));
             foreach (var outcome in s.Requests)
             {
                 ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(stream.Requests, outcome.Outcome, out _);
@@ -230,12 +211,12 @@ internal sealed class FleetState
             stream.KvCacheUsageRatio = GpuState.Finite(s.HasKvCacheUsageRatio, s.KvCacheUsageRatio);
         }
 
-        return increment;
+        return increments;
     }
 
-    private void CountLate(double droppedFraction)
+    private void CountLate(bool late)
     {
-        if (droppedFraction > 0)
+        if (late)
         {
             Interlocked.Increment(ref _lateIncrements);
         }

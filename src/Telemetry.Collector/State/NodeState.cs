@@ -1,3 +1,4 @@
+using Telemetry.Collector.Configuration;
 using Telemetry.Collector.Windows;
 
 namespace Telemetry.Collector.State;
@@ -6,7 +7,7 @@ namespace Telemetry.Collector.State;
 /// Everything the collector knows about one node. Guarded by <see cref="Sync"/>: one report of a
 /// node is applied at a time, and scrapes read under the same lock.
 /// </summary>
-internal sealed class NodeState(string node, int ringSeconds)
+internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windows)
 {
     public Lock Sync { get; } = new();
     public string Node { get; } = node;
@@ -31,6 +32,5 @@ internal sealed class NodeState(string node, int ringSeconds)
     public string[] SourceErrors { get; set; } = [];
     public Dictionary<string, GpuState> Gpus { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ServerState> Servers { get; } = new(StringComparer.Ordinal);
-    public WindowRing Ring { get; } = new(ringSeconds);
-    public int RingSeconds { get; } = ringSeconds;
+    public ScopeWindows Windows { get; } = new(windows);
 }

@@ -1,43 +1,43 @@
 namespace Telemetry.Collector.Windows;
 
 /// <summary>
-/// Per-second slots of one scope's increments, covering the longest window plus a margin for late
-/// reports. An increment measured over [from, to) is spread over the seconds it covers in
-/// proportion to overlap, so a window's sum is right even when report intervals and window edges
-/// do not line up. Not thread-safe: the owner serialises access.
-/// Non-goal: sub-second resolution; windows are whole seconds.
+/// One window's slots for one scope: <see cref="SlotCount"/> slots of <see cref="SlotSeconds"/>
+/// each (about 30 per window, so a 1-h window has 2-min slots and memory stays flat whatever the
+/// window), plus a little slack for reports that arrive late. An increment measured over
+/// [from, to) is spread over the slots it covers in proportion to overlap, so sums are right even
+/// when report intervals and slot edges do not line up. Not thread-safe: the owner serialises access.
 /// </summary>
 public sealed class WindowRing
 {
-    private readonly Accumulation[] _slots;
-    private readonly long[] _slotSecond;
-    private long _newestSecond = long.MinValue;
-    private long _startMs = long.MinValue;
+    /// <summary>Extra slots beyond the window, for the settle delay and late reports.</summary>
+    public const int SlackSlots = 3;
 
-    public WindowRing(int capacitySeconds)
+    private readonly Accumulation[] _slots;
+    private readonly long[] _slotIndex;
+    private readonly long _slotMs;
+    private long _newestIndex = long.MinValue;
+
+    public WindowRing(int slotSeconds, int windowSlots)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacitySeconds, 2);
-        _slots = new Accumulation[capacitySeconds];
-        _slotSecond = new long[capacitySeconds];
-        Array.Fill(_slotSecond, long.MinValue);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slotSeconds, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSlots, 1);
+        SlotSeconds = slotSeconds;
+        SlotCount = windowSlots;
+        _slotMs = slotSeconds * 1000L;
+        _slots = new Accumulation[windowSlots + SlackSlots];
+        _slotIndex = new long[_slots.Length];
+        Array.Fill(_slotIndex, long.MinValue);
     }
 
-    public int CapacitySeconds => _slots.Length;
+    public int SlotSeconds { get; }
 
-    /// <summary>
-    /// The first whole second from which every input of this scope has data, or null before any
-    /// data. Windows of a young scope start here: a partly covered first second, or a second in
-    /// which energy was measured but a server's tokens not yet, would bias the ratio.
-    /// </summary>
-    public long? FirstFullSecond => _startMs == long.MinValue ? null : (long)Math.Ceiling(_startMs / 1000.0);
-
-    /// <summary>Records that an input (a GPU set's energy, a server's tokens) contributes from <paramref name="fromMs"/> on.</summary>
-    public void NoteInputStart(long fromMs) => _startMs = Math.Max(_startMs, fromMs);
+    /// <summary>Slots that make up the window.</summary>
+    public int SlotCount { get; }
 
     /// <summary>
     /// Adds <paramref name="value"/> measured over [<paramref name="fromMs"/>, <paramref name="toMs"/>)
-    /// (Unix ms). A zero or negative span lands in the second containing <c>toMs - 1</c>.
-    /// Returns the fraction that was too old for the ring and was dropped (0 when all landed).
+    /// (Unix ms). A zero span lands in the slot containing <c>toMs - 1</c>. Returns the fraction that
+    /// was older than the ring holds and was dropped (0 when all landed).
     /// </summary>
     public double Add(long fromMs, long toMs, in Accumulation value)
     {
@@ -46,32 +46,26 @@ public sealed class WindowRing
             return 0;
         }
 
-        if (_startMs == long.MinValue)
-        {
-            _startMs = Math.Min(fromMs, toMs);
-        }
-
         if (fromMs >= toMs)
         {
-            return Place(FloorSecond(toMs - 1), value) ? 0 : 1;
+            return Place(FloorDiv(toMs - 1, _slotMs), value) ? 0 : 1;
         }
 
         var span = (double)(toMs - fromMs);
         var dropped = 0.0;
-        var firstSecond = FloorSecond(fromMs);
-        var lastSecond = FloorSecond(toMs - 1);
-        // Seconds older than the ring would be dropped anyway; skip the loop over them.
-        var minSecond = Math.Max(firstSecond, lastSecond - _slots.Length + 1);
-        if (minSecond > firstSecond)
+        var first = FloorDiv(fromMs, _slotMs);
+        var last = FloorDiv(toMs - 1, _slotMs);
+        var min = Math.Max(first, last - _slots.Length + 1); // older slots would be dropped anyway
+        if (min > first)
         {
-            dropped = (minSecond * 1000L - fromMs) / span;
+            dropped = ((min * _slotMs) - fromMs) / span;
         }
 
-        for (var s = minSecond; s <= lastSecond; s++)
+        for (var i = min; i <= last; i++)
         {
-            var overlap = Math.Min(toMs, (s + 1) * 1000L) - Math.Max(fromMs, s * 1000L);
+            var overlap = Math.Min(toMs, (i + 1) * _slotMs) - Math.Max(fromMs, i * _slotMs);
             var fraction = overlap / span;
-            if (!Place(s, value.Scaled(fraction)))
+            if (!Place(i, value.Scaled(fraction)))
             {
                 dropped += fraction;
             }
@@ -80,48 +74,50 @@ public sealed class WindowRing
         return dropped;
     }
 
-    /// <summary>Sum of the seconds in [<paramref name="endSecondExclusive"/> − <paramref name="seconds"/>, end).</summary>
-    public Accumulation Sum(long endSecondExclusive, int seconds)
+    /// <summary>Sum of the <paramref name="slots"/> whole slots before slot <paramref name="endSlotExclusive"/>.</summary>
+    public Accumulation Sum(long endSlotExclusive, int slots)
     {
         var total = default(Accumulation);
-        var start = endSecondExclusive - Math.Min(seconds, _slots.Length);
-        for (var s = start; s < endSecondExclusive; s++)
+        for (var i = endSlotExclusive - Math.Min(slots, _slots.Length); i < endSlotExclusive; i++)
         {
-            var i = Index(s);
-            if (_slotSecond[i] == s)
+            var at = Index(i);
+            if (_slotIndex[at] == i)
             {
-                total.Add(_slots[i]);
+                total.Add(_slots[at]);
             }
         }
 
         return total;
     }
 
-    private bool Place(long second, in Accumulation value)
+    /// <summary>The slot number (Unix time ÷ slot width) a window ending at <paramref name="endMs"/> stops before.</summary>
+    public long EndSlot(long endMs) => FloorDiv(endMs, _slotMs);
+
+    private bool Place(long slot, in Accumulation value)
     {
-        if (second + _slots.Length <= _newestSecond)
+        if (slot + _slots.Length <= _newestIndex)
         {
             return false; // older than anything the ring still holds
         }
 
-        var i = Index(second);
-        if (_slotSecond[i] != second)
+        var at = Index(slot);
+        if (_slotIndex[at] != slot)
         {
-            if (_slotSecond[i] > second)
+            if (_slotIndex[at] > slot)
             {
-                return false; // the slot already holds a newer second
+                return false;
             }
 
-            _slots[i] = default;
-            _slotSecond[i] = second;
+            _slots[at] = default;
+            _slotIndex[at] = slot;
         }
 
-        _slots[i].Add(value);
-        _newestSecond = Math.Max(_newestSecond, second);
+        _slots[at].Add(value);
+        _newestIndex = Math.Max(_newestIndex, slot);
         return true;
     }
 
-    private int Index(long second) => (int)(((second % _slots.Length) + _slots.Length) % _slots.Length);
+    private int Index(long slot) => (int)(((slot % _slots.Length) + _slots.Length) % _slots.Length);
 
-    private static long FloorSecond(long ms) => (long)Math.Floor(ms / 1000.0);
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
 }

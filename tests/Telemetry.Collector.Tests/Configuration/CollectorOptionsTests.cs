@@ -48,4 +48,28 @@ public sealed class CollectorOptionsTests
         Assert.Contains(errors, e => e.StartsWith("Collector:Auth:Tokens:0:Nodes", StringComparison.Ordinal));
         Assert.Equal(4, errors.Count);
     }
+
+    [Fact]
+    public void Cost_and_tier_problems_name_their_keys()
+    {
+        var o = new CollectorOptions
+        {
+            Cost = new CostOptions
+            {
+                Sites = [new SiteCostOptions { Name = "fra", PricePerKwhUsd = -0.1, Pue = 0.8 }],
+                Gpus = [new GpuCostOptions { Match = "", HourlyUsd = double.NaN }],
+                DefaultSite = "ams",
+            },
+            Tiers = [new TierOptions { Name = "premium", PricePerMillionTokensUsd = -1 }, new TierOptions { Name = "premium" }],
+        };
+        var errors = CollectorOptionsValidator.Validate(o);
+        Assert.Contains(errors, e => e.StartsWith("Collector:Cost:Sites:0:PricePerKwhUsd must be a non-negative price", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Cost:Sites:0:Pue must be between 1 and 5", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Cost:DefaultSite 'ams' is not a site", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Cost:Gpus:0:Match", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Cost:Gpus:0:HourlyUsd", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Tiers:0:PricePerMillionTokensUsd", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:Tiers:1:Name must be set and unique", StringComparison.Ordinal));
+        Assert.Equal(7, errors.Count);
+    }
 }

@@ -11,7 +11,7 @@ public sealed class FleetStateTests
 
     private static (FleetState Fleet, SnapshotBuilder Snapshots) New()
     {
-        var fleet = new FleetState(400);
+        var fleet = new FleetState([TenSeconds], new Telemetry.Collector.Cost.CostModel(new CostOptions()));
         return (fleet, new SnapshotBuilder(fleet, [TenSeconds], staleAfterIntervals: 3));
     }
 

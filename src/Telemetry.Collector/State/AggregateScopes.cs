@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Windows;
+
+namespace Telemetry.Collector.State;
+
+/// <summary>One fleet-wide scope (a site, pool, model, GPU model, tier, or the fleet) and its windows.</summary>
+internal sealed class AggregateScope(ScopeKind kind, string name, IReadOnlyList<WindowDuration> windows)
+{
+    public Lock Sync { get; } = new();
+    public ScopeKind Kind { get; } = kind;
+
+    /// <summary>The scope's own label value (site name, model name, ...); empty for the fleet.</summary>
+    public string Name { get; } = name;
+
+    public ScopeWindows Windows { get; } = new(windows);
+}
+
+/// <summary>
+/// The fleet-wide scopes, created on first use. Each has its own lock, taken after (never while
+/// holding) a node's lock, so nodes apply in parallel and only meet briefly here.
+/// </summary>
+internal sealed class AggregateScopes(IReadOnlyList<WindowDuration> windows)
+{
+    private readonly ConcurrentDictionary<(ScopeKind, string), AggregateScope> _scopes = new();
+
+    public ICollection<AggregateScope> All => _scopes.Values;
+
+    /// <summary>Adds an increment; returns true if part of it was too old for some window.</summary>
+    public bool Add(ScopeKind kind, string name, long fromMs, long toMs, in Accumulation value)
+    {
+        var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
+        lock (scope.Sync)
+        {
+            return scope.Windows.Add(fromMs, toMs, value);
+        }
+    }
+
+    public void Remove(AggregateScope scope) => _scopes.TryRemove((scope.Kind, scope.Name), out _);
+}

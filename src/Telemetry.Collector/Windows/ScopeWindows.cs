@@ -1,0 +1,72 @@
+using Telemetry.Collector.Configuration;
+
+namespace Telemetry.Collector.Windows;
+
+/// <summary>
+/// All windows of one scope (server, node, model, pool, site, gpu_model, tier or fleet), and when
+/// the scope's data begins: a young scope's windows start at the first whole slot in which all its
+/// inputs (energy and every server's tokens) have data, so a half-covered first slot, or energy
+/// measured before a server's tokens were first read, cannot bias a ratio.
+/// </summary>
+public sealed class ScopeWindows
+{
+    private readonly WindowRing[] _rings;
+    private long _startMs = long.MinValue;
+
+    public ScopeWindows(IReadOnlyList<WindowDuration> windows)
+    {
+        _rings = new WindowRing[windows.Count];
+        for (var i = 0; i < windows.Count; i++)
+        {
+            _rings[i] = new WindowRing(windows[i].SlotSeconds, windows[i].Seconds / windows[i].SlotSeconds);
+        }
+    }
+
+    /// <summary>Last time data was added (Unix ms): idle aggregate scopes are forgotten eventually.</summary>
+    public long LastAddMs { get; private set; }
+
+    /// <summary>Adds to every window; returns true if any part was too old for some window.</summary>
+    public bool Add(long fromMs, long toMs, in Accumulation value)
+    {
+        if (value.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_startMs == long.MinValue)
+        {
+            _startMs = Math.Min(fromMs, toMs);
+        }
+
+        LastAddMs = Math.Max(LastAddMs, toMs);
+        var late = false;
+        foreach (var ring in _rings)
+        {
+            late |= ring.Add(fromMs, toMs, value) > 0;
+        }
+
+        return late;
+    }
+
+    /// <summary>Records that an input contributes from <paramref name="fromMs"/> on.</summary>
+    public void NoteInputStart(long fromMs) => _startMs = Math.Max(_startMs, fromMs);
+
+    /// <summary>
+    /// The sum over window <paramref name="window"/> ending at or before <paramref name="endMs"/> (at a
+    /// slot edge), and the seconds it covers; (default, 0) before any data.
+    /// </summary>
+    public (Accumulation Sum, double CoveredSeconds) Read(int window, long endMs)
+    {
+        if (_startMs == long.MinValue)
+        {
+            return (default, 0);
+        }
+
+        var ring = _rings[window];
+        var endSlot = ring.EndSlot(endMs);
+        var slotMs = ring.SlotSeconds * 1000L;
+        var firstFullSlot = (_startMs + slotMs - 1) / slotMs;
+        var slots = (int)Math.Min(ring.SlotCount, endSlot - firstFullSlot);
+        return slots <= 0 ? (default, 0) : (ring.Sum(endSlot, slots), slots * (double)ring.SlotSeconds);
+    }
+}
