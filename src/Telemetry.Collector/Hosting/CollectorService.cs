@@ -30,7 +30,8 @@ public sealed class CollectorService : IDisposable
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
         var tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
-        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, tierPrices), TimeSpan.Zero, _time);
+        var ttftSlos = options.Tiers.ToDictionary(t => t.Name, t => t.TtftSloSeconds, StringComparer.Ordinal);
+        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, tierPrices, ttftSlos), TimeSpan.Zero, _time);
     }
 
     public CollectorOptions Options { get; }

@@ -82,7 +82,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             var (sum, covered) = scopeWindows.Read(i, endMs);
             if (covered > 0)
             {
-                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum));
+                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum, scopeWindows.ReadLatency(i, endMs)));
             }
         }
     }

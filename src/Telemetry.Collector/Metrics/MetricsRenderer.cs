@@ -1,4 +1,5 @@
 using Telemetry.Collector.Ingest;
+using Telemetry.Collector.Kpi;
 using Telemetry.Collector.State;
 using Telemetry.Exposition;
 using Telemetry.Wire;
@@ -22,13 +23,14 @@ internal static class MetricsRenderer
         ("queue_seconds", "inference_request_queue_seconds", "Time requests waited in the engine's queue, from the engine's own buckets."),
     ];
 
-    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements, IReadOnlyDictionary<string, double> tierPrices)
+    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);
-        RenderKpis(w, snapshot, tierPrices);
+        RenderKpis(w, snapshot, tierPrices, ttftSlos);
         RenderSelf(w, snapshot, stats, lateIncrements);
         w.Finish();
     }
@@ -164,7 +166,7 @@ internal static class MetricsRenderer
         _ => k.Sum.TotalTokens,
     };
 
-    private static void RenderKpis(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> tierPrices)
+    private static void RenderKpis(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
     {
         PerTokenType(w, s, "inference_kpi_tokens_per_joule", "Tokens per joule over the window: token increase ÷ GPU energy increase (absent when no energy was measured).", (k, t) => k.TokensPerJoule(t));
         PerTokenType(w, s, "inference_kpi_facility_tokens_per_joule", "Tokens per joule of facility energy (GPU energy × site PUE); absent while the window has energy from a site without a PUE.", (k, t) => k.FacilityTokensPerJoule(t));
@@ -203,12 +205,59 @@ internal static class MetricsRenderer
             Write(w, KpiLabels(k), k.IdleEnergyRatio);
         }
 
+        RenderLatency(w, s, ttftSlos);
+
         w.BeginFamily("inference_kpi_energy_joules", MetricType.Gauge, "GPU energy in the scope over the window (the denominator of tokens per joule).");
         foreach (var k in s.Kpis)
         {
             w.WriteSample(KpiLabels(k), k.Sum.EnergyJoules);
         }
     }
+
+    /// <summary>Quantiles reported for every latency histogram (DESIGN §5).</summary>
+    private static readonly double[] Quantiles = [0.5, 0.9, 0.95, 0.99];
+
+    private static void RenderLatency(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> ttftSlos)
+    {
+        w.BeginFamily("inference_kpi_latency_seconds", MetricType.Summary, "Latency quantiles over the window from the engines' histogram buckets (linear interpolation within a bucket; error at most that bucket's width); _count and _sum are the window's observations.");
+        Span<(double, double)> values = stackalloc (double, double)[Quantiles.Length];
+        foreach (var k in s.Kpis)
+        {
+            foreach (var h in k.Latency)
+            {
+                var n = 0;
+                foreach (var q in Quantiles)
+                {
+                    if (HistogramQuantile.Estimate(q, h.Bounds, h.Counts) is { } v)
+                    {
+                        values[n++] = (q, v);
+                    }
+                }
+
+                w.WriteSummary([.. KpiLabels(k), new("metric", LatencyMetricLabel(h.Metric))], values[..n], h.Counts.Sum(), h.Sum);
+            }
+        }
+
+        w.BeginFamily("inference_kpi_ttft_slo_attainment_ratio", MetricType.Gauge, "Share of requests whose time to first token met the tier's objective (Collector:Tiers:N:TtftSloSeconds) over the window.");
+        foreach (var k in s.Kpis)
+        {
+            if (k.Scope != ScopeKind.Tier || !ttftSlos.TryGetValue(k.ScopeLabels[0].Value, out var slo) || slo <= 0)
+            {
+                continue;
+            }
+
+            foreach (var h in k.Latency)
+            {
+                if (h.Metric == "ttft_seconds")
+                {
+                    Write(w, KpiLabels(k), HistogramQuantile.FractionAtOrBelow(slo, h.Bounds, h.Counts));
+                }
+            }
+        }
+    }
+
+    /// <summary>Wire histogram keys (<c>ttft_seconds</c>) to the <c>metric</c> label values of DESIGN §5 (<c>ttft</c>).</summary>
+    private static string LatencyMetricLabel(string key) => key.EndsWith("_seconds", StringComparison.Ordinal) ? key[..^"_seconds".Length] : key;
 
     private static void PerTokenType(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<KpiView, double, double?> value)
     {

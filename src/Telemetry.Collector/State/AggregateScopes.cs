@@ -36,5 +36,14 @@ internal sealed class AggregateScopes(IReadOnlyList<WindowDuration> windows)
         }
     }
 
+    public void AddHistogram(ScopeKind kind, string name, long fromMs, long toMs, HistogramIncrement h)
+    {
+        var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
+        lock (scope.Sync)
+        {
+            scope.Windows.AddHistogram(h.Metric, fromMs, toMs, h.Bounds, h.Counts, h.Sum);
+        }
+    }
+
     public void Remove(AggregateScope scope) => _scopes.TryRemove((scope.Kind, scope.Name), out _);
 }

@@ -28,7 +28,7 @@ public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string,
 /// window that has data history (less than the window while the scope is new), the divisor for rates.
 /// </summary>
 public sealed record KpiView(ScopeKind Scope, IReadOnlyList<KeyValuePair<string, string>> ScopeLabels, string Window,
-    int WindowSeconds, double CoveredSeconds, Accumulation Sum)
+    int WindowSeconds, double CoveredSeconds, Accumulation Sum, IReadOnlyList<LatencyView> Latency)
 {
     /// <summary>Tokens per joule, or null when no energy was measured (never Inf, never a fake 0).</summary>
     public double? TokensPerJoule(double tokens) => Sum.EnergyJoules > 0 ? tokens / Sum.EnergyJoules : null;

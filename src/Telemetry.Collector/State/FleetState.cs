@@ -43,6 +43,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
     {
         var node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), Windows);
         List<ScopeIncrement> aggregates;
+        List<ScopeHistogramIncrement> histograms;
         lock (node.Sync)
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
@@ -91,7 +92,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 server.Energy.Advance(sample.EnergyJoules, contiguous); // the raw counter; window energy comes from the GPUs
                 if (sample.Streams.Count == 0)
                 {
-                    attribution.AddServer(server, sample.Tier, power, []);
+                    attribution.AddServer(server, sample.Tier, power, [], []);
                     continue; // not read this interval: its tokens arrive, spread over the outage, when it is
                 }
 
@@ -107,7 +108,8 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 }
 
                 server.LastSampleMs = tokens.ToMs;
-                attribution.AddServer(server, sample.Tier, tokens, ApplyStreams(server, sample, contiguous));
+                var (streamTokens, streamHistograms) = ApplyStreams(server, sample, contiguous);
+                attribution.AddServer(server, sample.Tier, tokens, streamTokens, streamHistograms);
             }
 
             foreach (var increment in attribution.Resolve())
@@ -122,11 +124,30 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             }
 
             aggregates = attribution.Aggregates(report.Site, report.Pool);
+            histograms = attribution.Histograms(report.Site, report.Pool);
+            foreach (var h in histograms)
+            {
+                var windows = h.Kind switch
+                {
+                    ScopeKind.Node => node.Windows,
+                    ScopeKind.Server => node.Servers[h.Name].Windows,
+                    _ => null,
+                };
+                windows?.AddHistogram(h.Histogram.Metric, h.FromMs, h.ToMs, h.Histogram.Bounds, h.Histogram.Counts, h.Histogram.Sum);
+            }
         }
 
         foreach (var a in aggregates)
         {
             CountLate(Aggregates.Add(a.Kind, a.Name, a.FromMs, a.ToMs, a.Value));
+        }
+
+        foreach (var h in histograms)
+        {
+            if (h.Kind is not (ScopeKind.Node or ScopeKind.Server))
+            {
+                Aggregates.AddHistogram(h.Kind, h.Name, h.FromMs, h.ToMs, h.Histogram);
+            }
         }
 
         return ApplyOutcome.Accepted;
@@ -177,10 +198,11 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         return server;
     }
 
-    /// <summary>Advances every stream's counters; returns each stream's model and token increments.</summary>
-    private static List<(string Model, Accumulation Tokens)> ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
+    /// <summary>Advances every stream's counters; returns each stream's token increments and new latency observations.</summary>
+    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
     {
         var increments = new List<(string, Accumulation)>(sample.Streams.Count);
+        var histograms = new List<HistogramIncrement>();
         foreach (var s in sample.Streams)
         {
             var key = StreamState.KeyOf(s);
@@ -203,6 +225,12 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
 
             foreach (var h in s.Histograms)
             {
+                stream.Histograms.TryGetValue(h.Metric, out var last);
+                if (HistogramContinuity.Increment(h, last, contiguous) is { } observations)
+                {
+                    histograms.Add(new HistogramIncrement(s.Model, h.Metric, [.. h.UpperBounds], observations.Counts, observations.Sum));
+                }
+
                 stream.Histograms[h.Metric] = h;
             }
 
@@ -211,7 +239,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             stream.KvCacheUsageRatio = GpuState.Finite(s.HasKvCacheUsageRatio, s.KvCacheUsageRatio);
         }
 
-        return increments;
+        return (increments, histograms);
     }
 
     private void CountLate(bool late)

@@ -13,6 +13,12 @@ internal readonly record struct TimeSpanMs(long FromMs, long ToMs)
 /// <summary>An increment for one scope, measured over [FromMs, ToMs).</summary>
 internal readonly record struct ScopeIncrement(ScopeKind Kind, string Name, long FromMs, long ToMs, Accumulation Value);
 
+/// <summary>New latency observations of one stream's histogram: per-bucket counts on its bounds (+Inf last).</summary>
+internal sealed record HistogramIncrement(string Model, string Metric, double[] Bounds, double[] Counts, double Sum);
+
+/// <summary>Latency observations for one scope, measured over [FromMs, ToMs).</summary>
+internal readonly record struct ScopeHistogramIncrement(ScopeKind Kind, string Name, long FromMs, long ToMs, HistogramIncrement Histogram);
+
 /// <summary>
 /// Turns one report's counter increments into increments per scope. The rules (docs/kpis.md):
 /// a GPU's energy, GPU time and their cost belong to the servers listed on it, split equally when
@@ -28,7 +34,8 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     private Accumulation _nodeOnly;
     private bool _attributed;
 
-    private sealed record Server(string Name, string Tier, string[] GpuUuids, TimeSpanMs TokenSpan, List<(string Model, Accumulation Tokens)> Streams)
+    private sealed record Server(string Name, string Tier, string[] GpuUuids, TimeSpanMs TokenSpan, List<(string Model, Accumulation Tokens)> Streams,
+        List<HistogramIncrement> Histograms)
     {
         public Accumulation Tokens { get; } = Sum(Streams);
 
@@ -79,8 +86,44 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         _gpus.Add((sample.Uuid, sample.Name, a));
     }
 
-    public void AddServer(ServerState server, string tier, TimeSpanMs tokenSpan, List<(string Model, Accumulation Tokens)> streams) =>
-        _servers.Add(new Server(server.Name, tier, server.GpuUuids, tokenSpan, streams));
+    public void AddServer(ServerState server, string tier, TimeSpanMs tokenSpan, List<(string Model, Accumulation Tokens)> streams, List<HistogramIncrement> histograms) =>
+        _servers.Add(new Server(server.Name, tier, server.GpuUuids, tokenSpan, streams, histograms));
+
+    /// <summary>
+    /// Latency observations per scope: every scope a server's tokens count in also gets its streams'
+    /// histograms (a GPU model scope once per distinct model of the server's GPUs: observations are
+    /// events, they cannot be split).
+    /// </summary>
+    public List<ScopeHistogramIncrement> Histograms(string siteName, string pool)
+    {
+        var result = new List<ScopeHistogramIncrement>();
+        var modelOfGpu = _gpus.ToDictionary(g => g.Uuid, g => g.Model, StringComparer.Ordinal);
+        foreach (var s in _servers)
+        {
+            var gpuModels = s.GpuUuids.Where(modelOfGpu.ContainsKey).Select(u => modelOfGpu[u]).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var h in s.Histograms)
+            {
+                void Add(ScopeKind kind, string name) => result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, h));
+                Add(ScopeKind.Server, s.Name);
+                Add(ScopeKind.Node, "");
+                Add(ScopeKind.Fleet, "");
+                Add(ScopeKind.Site, siteName);
+                Add(ScopeKind.Pool, pool);
+                Add(ScopeKind.Model, h.Model);
+                if (s.Tier.Length > 0)
+                {
+                    Add(ScopeKind.Tier, s.Tier);
+                }
+
+                foreach (var gpuModel in gpuModels)
+                {
+                    Add(ScopeKind.GpuModel, gpuModel);
+                }
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>The node's and each server's increments.</summary>
     public List<ScopeIncrement> Resolve()

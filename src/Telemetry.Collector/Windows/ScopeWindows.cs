@@ -11,10 +11,13 @@ namespace Telemetry.Collector.Windows;
 public sealed class ScopeWindows
 {
     private readonly WindowRing[] _rings;
+    private readonly IReadOnlyList<WindowDuration> _windows;
+    private Dictionary<string, HistogramWindows>? _latency;
     private long _startMs = long.MinValue;
 
     public ScopeWindows(IReadOnlyList<WindowDuration> windows)
     {
+        _windows = windows;
         _rings = new WindowRing[windows.Count];
         for (var i = 0; i < windows.Count; i++)
         {
@@ -69,4 +72,42 @@ public sealed class ScopeWindows
         var slots = (int)Math.Min(ring.SlotCount, endSlot - firstFullSlot);
         return slots <= 0 ? (default, 0) : (ring.Sum(endSlot, slots), slots * (double)ring.SlotSeconds);
     }
+
+    /// <summary>Adds latency observations of one histogram (e.g. <c>ttft_seconds</c>); created on first use with these bounds.</summary>
+    public void AddHistogram(string metric, long fromMs, long toMs, double[] bounds, ReadOnlySpan<double> counts, double sum)
+    {
+        _latency ??= new Dictionary<string, HistogramWindows>(StringComparer.Ordinal);
+        if (!_latency.TryGetValue(metric, out var h))
+        {
+            _latency[metric] = h = new HistogramWindows(_windows, bounds);
+        }
+
+        h.Add(fromMs, toMs, bounds, counts, sum);
+        LastAddMs = Math.Max(LastAddMs, toMs);
+    }
+
+    /// <summary>Each histogram's per-bucket counts over window <paramref name="window"/>; empty when the scope has none.</summary>
+    public IReadOnlyList<LatencyView> ReadLatency(int window, long endMs)
+    {
+        if (_latency is null)
+        {
+            return [];
+        }
+
+        var result = new List<LatencyView>(_latency.Count);
+        foreach (var (metric, h) in _latency)
+        {
+            var (counts, sum) = h.Read(window, endMs, _windows[window].Seconds);
+            if (counts.Sum() > 0)
+            {
+                result.Add(new LatencyView(metric, h.Bounds, counts, sum));
+            }
+        }
+
+        result.Sort((a, b) => string.CompareOrdinal(a.Metric, b.Metric));
+        return result;
+    }
 }
+
+/// <summary>One latency histogram of a scope over a window: reference bounds, per-bucket counts (+Inf last), sum.</summary>
+public sealed record LatencyView(string Metric, double[] Bounds, double[] Counts, double Sum);

@@ -71,7 +71,7 @@ public sealed class ExpositionWriter : IDisposable
         ThrowIfNotWritable();
         MetricNames.ValidateMetricName(name, nameof(name));
         ArgumentNullException.ThrowIfNull(help);
-        if (type is not (MetricType.Counter or MetricType.Gauge or MetricType.Histogram))
+        if (type is not (MetricType.Counter or MetricType.Gauge or MetricType.Histogram or MetricType.Summary))
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown metric type.");
         }
@@ -108,7 +108,7 @@ public sealed class ExpositionWriter : IDisposable
     public void WriteSample(ReadOnlySpan<Label> labels, double value)
     {
         ThrowIfNotWritable();
-        string name = CurrentFamily(histogram: false);
+        string name = CurrentFamily(MetricType.Gauge);
         SampleArguments.ValidateLabels(labels, reserveLe: false);
         Debug.Assert(
             _familyType != MetricType.Counter || value >= 0,
@@ -136,7 +136,7 @@ public sealed class ExpositionWriter : IDisposable
         double sum)
     {
         ThrowIfNotWritable();
-        string name = CurrentFamily(histogram: true);
+        string name = CurrentFamily(MetricType.Histogram);
         SampleArguments.ValidateLabels(labels, reserveLe: true);
         SampleArguments.ValidateBounds(upperBounds, cumulativeCounts);
         Debug.Assert(
@@ -149,6 +149,42 @@ public sealed class ExpositionWriter : IDisposable
         }
 
         WriteHistogramLine(name, "_bucket"u8, labels, double.PositiveInfinity, count);
+        WriteHistogramLine(name, "_sum"u8, labels, leBound: null, sum);
+        WriteHistogramLine(name, "_count"u8, labels, leBound: null, count);
+    }
+
+    /// <summary>
+    /// Writes a summary of the current family: one sample per quantile (label <c>quantile</c>), then
+    /// <c>_sum</c> and <c>_count</c>. Quantiles must lie in [0, 1].
+    /// </summary>
+    public void WriteSummary(ReadOnlySpan<Label> labels, ReadOnlySpan<(double Quantile, double Value)> quantiles, double count, double sum)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(MetricType.Summary);
+        SampleArguments.ValidateLabels(labels, reserveLe: false);
+        foreach (var (q, _) in quantiles)
+        {
+            if (!(q >= 0 && q <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(quantiles), q, "Quantiles lie in [0, 1].");
+            }
+        }
+
+        foreach (var label in labels)
+        {
+            if (label.Name == "quantile")
+            {
+                throw new ArgumentException("The 'quantile' label is written by WriteSummary.", nameof(labels));
+            }
+        }
+
+        foreach (var (q, value) in quantiles)
+        {
+            _buffer.WriteAscii(name);
+            WriteLabels(labels, "quantile=\""u8, q);
+            WriteValue(value);
+        }
+
         WriteHistogramLine(name, "_sum"u8, labels, leBound: null, sum);
         WriteHistogramLine(name, "_count"u8, labels, leBound: null, count);
     }
@@ -194,6 +230,7 @@ public sealed class ExpositionWriter : IDisposable
         {
             MetricType.Counter => " counter\n"u8,
             MetricType.Gauge => " gauge\n"u8,
+            MetricType.Summary => " summary\n"u8,
             _ => " histogram\n"u8,
         });
     }
@@ -212,13 +249,16 @@ public sealed class ExpositionWriter : IDisposable
     {
         _buffer.WriteAscii(name);
         _buffer.Write(suffix);
-        WriteLabels(labels, leBound);
+        WriteLabels(labels, "le=\""u8, leBound);
         WriteValue(value);
     }
 
-    private void WriteLabels(ReadOnlySpan<Label> labels, double? leBound)
+    private void WriteLabels(ReadOnlySpan<Label> labels, double? leBound) => WriteLabels(labels, "le=\""u8, leBound);
+
+    /// <summary>Writes the label set, plus <paramref name="extraName"/> (<c>le</c> or <c>quantile</c>) with a float value when given.</summary>
+    private void WriteLabels(ReadOnlySpan<Label> labels, ReadOnlySpan<byte> extraName, double? extraValue)
     {
-        if (labels.IsEmpty && leBound is null)
+        if (labels.IsEmpty && extraValue is null)
         {
             return;
         }
@@ -237,11 +277,16 @@ public sealed class ExpositionWriter : IDisposable
             _buffer.Write((byte)'"');
         }
 
-        if (leBound is double bound)
+        if (extraValue is double bound)
         {
-            // The le value uses the same float text as sample values: Go %g (+Inf for infinity), and in
-            // OpenMetrics the canonical ".0" form ("Canonical Numbers").
-            _buffer.Write(labels.IsEmpty ? "le=\""u8 : ",le=\""u8);
+            // The le/quantile value uses the same float text as sample values: Go %g (+Inf for infinity),
+            // and in OpenMetrics the canonical ".0" form ("Canonical Numbers").
+            if (!labels.IsEmpty)
+            {
+                _buffer.Write((byte)',');
+            }
+
+            _buffer.Write(extraName);
             _buffer.WriteDouble(bound, _openMetrics);
             _buffer.Write((byte)'"');
         }
@@ -256,18 +301,23 @@ public sealed class ExpositionWriter : IDisposable
         _buffer.Write((byte)'\n');
     }
 
-    private string CurrentFamily(bool histogram)
+    /// <summary>The current family's name, checking it suits the writer method (Gauge stands for counter or gauge).</summary>
+    private string CurrentFamily(MetricType kind)
     {
         if (_familyName is null)
         {
             throw new InvalidOperationException("Call BeginFamily before writing samples.");
         }
 
-        if (histogram != (_familyType == MetricType.Histogram))
+        var actual = _familyType is MetricType.Counter ? MetricType.Gauge : _familyType;
+        if (actual != kind)
         {
-            throw new InvalidOperationException(histogram
-                ? $"The current family '{_familyName}' is a {_familyType}; WriteHistogram needs a histogram family."
-                : $"The current family '{_familyName}' is a histogram; use WriteHistogram.");
+            throw new InvalidOperationException(_familyType switch
+            {
+                MetricType.Histogram => $"The current family '{_familyName}' is a histogram; use WriteHistogram.",
+                MetricType.Summary => $"The current family '{_familyName}' is a summary; use WriteSummary.",
+                _ => $"The current family '{_familyName}' is a {_familyType}; {(kind == MetricType.Histogram ? "WriteHistogram needs a histogram" : "WriteSummary needs a summary")} family.",
+            });
         }
 
         return _familyName;

@@ -30,6 +30,12 @@ public sealed class CollectorHttpTests : IAsyncLifetime
             Windows = ["10s", "1m"],
             MaxReportBytes = 64 * 1024,
             Auth = new AuthOptions { Tokens = [new IngestTokenOptions { Token = TokenA, Nodes = ["a"] }] },
+            Cost = new CostOptions
+            {
+                Sites = [new SiteCostOptions { Name = "s1", PricePerKwhUsd = 0.12, Pue = 1.3, NodeHourlyUsd = 1 }],
+                Gpus = [new GpuCostOptions { Match = "H100", HourlyUsd = 2.5 }],
+            },
+            Tiers = [new TierOptions { Name = "gold", PricePerMillionTokensUsd = 20, TtftSloSeconds = 0.5 }],
         };
         _service = new CollectorService(options);
         var builder = WebApplication.CreateSlimBuilder();
@@ -144,16 +150,28 @@ public sealed class CollectorHttpTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < 5; i++)
         {
-            var r = reports.Next(now - 5000 + (i * 1000), 100, 10, 50);
+            var r = reports.Next(now - 8000 + (i * 1000), 100, 10, 50, sentMs: now); // replayed now: no clock offset
+            r.Servers[0].Tier = "gold";
             var h = new HistogramSample { Metric = "ttft_seconds", Count = new Counter { Total = 4 }, Sum = new Counter { Total = 0.5 } };
             h.UpperBounds.AddRange([0.1, 1]);
             h.BucketCounts.AddRange([3, 4]);
-            h.BucketDeltas.AddRange([0, 0]);
+            h.BucketDeltas.AddRange(i == 0 ? [0, 0] : [3, 4]);
+            h.Count.Delta = i == 0 ? 0 : 4;
             r.Servers[0].Streams[0].Histograms.Add(h);
             await Post(r.ToByteArray());
         }
 
         var body = await _http.GetByteArrayAsync("/metrics");
+        var text = System.Text.Encoding.UTF8.GetString(body);
+        foreach (var family in new[]
+        {
+            "inference_kpi_cost_per_million_tokens_usd{", "inference_kpi_margin_per_million_tokens_usd{", "inference_kpi_latency_seconds{",
+            "inference_kpi_ttft_slo_attainment_ratio{", "inference_kpi_facility_tokens_per_joule{", "inference_kpi_idle_energy_ratio{",
+        })
+        {
+            Assert.True(text.Contains(family, StringComparison.Ordinal), $"no {family} in\n{text}"); // promtool must see every family with samples
+        }
+
         var promtool = File.Exists("/usr/bin/promtool") ? "/usr/bin/promtool"
             : throw new Xunit.Sdk.XunitException("promtool not found: apt-get install -y prometheus");
         var info = new ProcessStartInfo(promtool, "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,0 +1,148 @@
+using Telemetry.Collector.Configuration;
+
+namespace Telemetry.Collector.Windows;
+
+/// <summary>
+/// One latency histogram (e.g. TTFT) of one scope over every window: per-bucket observation counts
+/// per slot, on the scope's reference bounds (those of its first source; sources with other bounds
+/// are re-binned, <see cref="HistogramRebinning"/>). Slots are a sixth of each window — coarser than
+/// the token slots, because a scope holds four histograms of ~20 buckets and memory must stay small
+/// at 100,000 GPUs. Counts are floats: whole observation counts are exact in float up to 2^24 per slot.
+/// Not thread-safe: the owner serialises access.
+/// </summary>
+public sealed class HistogramWindows
+{
+    /// <summary>Slots per window for histograms (plus one of slack).</summary>
+    public const int SlotsPerWindow = 6;
+
+    private readonly Ring[] _rings;
+
+    public HistogramWindows(IReadOnlyList<WindowDuration> windows, double[] bounds)
+    {
+        Bounds = bounds;
+        _rings = new Ring[windows.Count];
+        for (var i = 0; i < windows.Count; i++)
+        {
+            _rings[i] = new Ring(SlotSeconds(windows[i]), bounds.Length + 1);
+        }
+    }
+
+    /// <summary>The reference finite bounds, ascending.</summary>
+    public double[] Bounds { get; }
+
+    /// <summary>Largest divisor of the window that is at most a sixth of it.</summary>
+    public static int SlotSeconds(WindowDuration w)
+    {
+        for (var d = Math.Max(1, w.Seconds / SlotsPerWindow); d > 1; d--)
+        {
+            if (w.Seconds % d == 0)
+            {
+                return d;
+            }
+        }
+
+        return 1;
+    }
+
+    /// <summary>Adds per-bucket counts (on <paramref name="bounds"/>, +Inf last) and their sum, measured over [from, to).</summary>
+    public void Add(long fromMs, long toMs, ReadOnlySpan<double> bounds, ReadOnlySpan<double> counts, double sum)
+    {
+        Span<double> onReference = stackalloc double[Bounds.Length + 1];
+        if (bounds.SequenceEqual(Bounds))
+        {
+            counts.CopyTo(onReference);
+        }
+        else
+        {
+            HistogramRebinning.Rebin(bounds, counts, Bounds, onReference);
+        }
+
+        foreach (var ring in _rings)
+        {
+            ring.Add(fromMs, toMs, onReference, sum);
+        }
+    }
+
+    /// <summary>Per-bucket counts and sum over window <paramref name="window"/> ending at or before <paramref name="endMs"/>.</summary>
+    public (double[] Counts, double Sum) Read(int window, long endMs, int windowSeconds) => _rings[window].Read(endMs, windowSeconds);
+
+    private sealed class Ring
+    {
+        private readonly int _buckets;
+        private readonly long _slotMs;
+        private readonly float[] _counts;
+        private readonly double[] _sums;
+        private readonly long[] _slot;
+        private long _newest = long.MinValue;
+
+        public Ring(int slotSeconds, int buckets)
+        {
+            _buckets = buckets;
+            _slotMs = slotSeconds * 1000L;
+            _slot = new long[SlotsPerWindow + 1];
+            Array.Fill(_slot, long.MinValue);
+            _counts = new float[_slot.Length * buckets];
+            _sums = new double[_slot.Length];
+        }
+
+        public void Add(long fromMs, long toMs, ReadOnlySpan<double> counts, double sum)
+        {
+            // Observations are events: they land, whole, in the slot of the span's midpoint.
+            var slot = FloorDiv(fromMs + ((toMs - fromMs) / 2), _slotMs);
+            if (slot + _slot.Length <= _newest)
+            {
+                return;
+            }
+
+            var at = (int)(((slot % _slot.Length) + _slot.Length) % _slot.Length);
+            if (_slot[at] != slot)
+            {
+                if (_slot[at] > slot)
+                {
+                    return;
+                }
+
+                _counts.AsSpan(at * _buckets, _buckets).Clear();
+                _sums[at] = 0;
+                _slot[at] = slot;
+            }
+
+            var row = _counts.AsSpan(at * _buckets, _buckets);
+            for (var i = 0; i < _buckets; i++)
+            {
+                row[i] += (float)counts[i];
+            }
+
+            _sums[at] += sum;
+            _newest = Math.Max(_newest, slot);
+        }
+
+        public (double[] Counts, double Sum) Read(long endMs, int windowSeconds)
+        {
+            var end = FloorDiv(endMs, _slotMs);
+            var slots = (int)Math.Min(_slot.Length, windowSeconds * 1000L / _slotMs);
+            var counts = new double[_buckets];
+            var sum = 0.0;
+            for (var s = end - slots; s < end; s++)
+            {
+                var at = (int)(((s % _slot.Length) + _slot.Length) % _slot.Length);
+                if (_slot[at] != s)
+                {
+                    continue;
+                }
+
+                var row = _counts.AsSpan(at * _buckets, _buckets);
+                for (var i = 0; i < _buckets; i++)
+                {
+                    counts[i] += row[i];
+                }
+
+                sum += _sums[at];
+            }
+
+            return (counts, sum);
+        }
+
+        private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace Telemetry.Exposition.Tests.Writing;
+
+public sealed class SummaryTests
+{
+    private static string Render(ExpositionFormat format)
+    {
+        using var w = new ExpositionWriter(format);
+        w.BeginFamily("inference_kpi_latency_seconds", MetricType.Summary, "Latency quantiles.");
+        w.WriteSummary([new Label("scope", "fleet"), new Label("metric", "ttft")], [(0.5, 0.25), (0.99, 1.5)], count: 40, sum: 12.5);
+        w.Finish();
+        return Encoding.UTF8.GetString(w.WrittenMemory.Span);
+    }
+
+    [Fact]
+    public void A_summary_writes_quantile_samples_then_sum_and_count()
+    {
+        Assert.Equal("""
+            # HELP inference_kpi_latency_seconds Latency quantiles.
+            # TYPE inference_kpi_latency_seconds summary
+            inference_kpi_latency_seconds{scope="fleet",metric="ttft",quantile="0.5"} 0.25
+            inference_kpi_latency_seconds{scope="fleet",metric="ttft",quantile="0.99"} 1.5
+            inference_kpi_latency_seconds_sum{scope="fleet",metric="ttft"} 12.5
+            inference_kpi_latency_seconds_count{scope="fleet",metric="ttft"} 40
+
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), Render(ExpositionFormat.PrometheusText004));
+    }
+
+    [Fact]
+    public void OpenMetrics_uses_canonical_numbers_and_ends_with_eof()
+    {
+        var om = Render(ExpositionFormat.OpenMetrics100);
+        Assert.Contains("inference_kpi_latency_seconds_count{scope=\"fleet\",metric=\"ttft\"} 40.0\n", om, StringComparison.Ordinal);
+        Assert.EndsWith("# EOF\n", om, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_quantile_label_or_value_out_of_range_is_refused()
+    {
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004);
+        w.BeginFamily("x_seconds", MetricType.Summary, "x");
+        Assert.Throws<ArgumentException>(() => w.WriteSummary([new Label("quantile", "0.5")], [(0.5, 1)], 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => w.WriteSummary([], [(1.5, 1)], 1, 1));
+        Assert.Throws<InvalidOperationException>(() => w.WriteSample([], 1));
+    }
+}
