@@ -31,7 +31,7 @@ internal static class SyntheticReports
 
         for (var s = 0; s < 2; s++)
         {
-            var server = new ServerSample { Name = $"vllm-{s}", Engine = "vllm", Role = "unified", Up = true, EnergyJoules = new Counter { Epoch = 1 } };
+            var server = new ServerSample { Name = $"vllm-{s}", Engine = "vllm", Role = "unified", Tier = s == 0 ? "premium" : "", Up = true, EnergyJoules = new Counter { Epoch = 1 } };
             for (var g = 0; g < 4; g++)
             {
                 server.GpuUuids.Add($"GPU-{node}-{(s * 4) + g}");
@@ -61,12 +61,12 @@ internal static class SyntheticReports
     }
 
     /// <summary>Moves the report one second on: counters grow, sequence and times advance.</summary>
-    public static void Advance(NodeReport r, ulong sequence, long sampleMs)
+    public static void Advance(NodeReport r, ulong sequence, long sampleMs, long? sentMs = null)
     {
         r.PreviousSampleTimeUnixMs = r.Sequence == 0 ? 0 : r.SampleTimeUnixMs;
         r.Sequence = sequence;
         r.SampleTimeUnixMs = sampleMs;
-        r.SentTimeUnixMs = sampleMs;
+        r.SentTimeUnixMs = sentMs ?? sampleMs;
         foreach (var g in r.Gpus)
         {
             Grow(g.EnergyJoules, 550);

@@ -29,6 +29,14 @@ public sealed class SpineEndToEndTests(ITestOutputHelper output)
         AssertWithin(NodeOutput / (Gpu0AverageWatts + Gpu1AverageWatts), Kpi("node", "output", ("node", Node), ("site", "lab"), ("pool", "h100")), "node output tokens/J", metrics);
         AssertWithin(NodeTotal / (Gpu0AverageWatts + Gpu1AverageWatts), Kpi("fleet", "total"), "fleet total tokens/J", metrics);
 
+        // Cost per million output tokens and facility tokens per joule of server a, from the prices given by environment.
+        const double EnergyUsdPerSecond = Gpu0AverageWatts * Pue * PricePerKwhUsd / 3.6e6;
+        const double CapacityUsdPerSecond = GpuHourlyUsd / 3600;
+        double Cost(string basis) => ExpositionText.Find(metrics, "inference_kpi_cost_per_million_tokens_usd", ("scope", "server"), ("server", "a"), ("window", "10s"), ("basis", basis), ("token_type", "output")) ?? 0;
+        AssertWithin(EnergyUsdPerSecond / ServerAOutputPerSecond * 1e6, Cost("energy"), "server a energy cost per Mtok", metrics, tolerance: 0.02);
+        AssertWithin((EnergyUsdPerSecond + CapacityUsdPerSecond) / ServerAOutputPerSecond * 1e6, Cost("total"), "server a total cost per Mtok", metrics, tolerance: 0.02);
+        AssertWithin(ServerAOutputPerSecond / (Gpu0AverageWatts * Pue), ExpositionText.Find(metrics, "inference_kpi_facility_tokens_per_joule", ("scope", "server"), ("server", "a"), ("window", "10s"), ("token_type", "output")) ?? 0, "server a facility tokens/J", metrics, tolerance: 0.02);
+
         // The raw series are there too, in base units, with the contract labels.
         Assert.Equal(1, ExpositionText.Find(metrics, "inference_node_up", ("node", Node)));
         Assert.NotNull(ExpositionText.Find(metrics, "inference_gpu_energy_joules_total", ("gpu", "0"), ("gpu_uuid", "GPU-e2e00000-0000-0000-0000-000000000000"), ("gpu_model", "NVIDIA H100 80GB HBM3")));
@@ -37,10 +45,10 @@ public sealed class SpineEndToEndTests(ITestOutputHelper output)
         AssertWithin(ServerBOutputPerSecond, ExpositionText.Find(metrics, "inference_kpi_tokens_per_second", ("scope", "server"), ("server", "b"), ("window", "10s"), ("token_type", "output")) ?? 0, "server b output tokens/s", metrics);
     }
 
-    private void AssertWithin(double expected, double actual, string what, string metrics)
+    private void AssertWithin(double expected, double actual, string what, string metrics, double tolerance = 0.01)
     {
         var error = Math.Abs(actual - expected) / expected;
-        output.WriteLine($"{what}: expected {expected:0.0000}, measured {actual:0.0000} ({error:P3} off)");
-        Assert.True(error <= 0.01, $"{what}: expected {expected:0.0000} ± 1%, got {actual:0.0000} ({error:P2} off)\n{metrics}");
+        output.WriteLine($"{what}: expected {expected:0.000000}, measured {actual:0.000000} ({error:P3} off)");
+        Assert.True(error <= tolerance, $"{what}: expected {expected:0.000000} ± {tolerance:P0}, got {actual:0.000000} ({error:P2} off)\n{metrics}");
     }
 }

@@ -22,6 +22,11 @@ internal sealed class SpineRig : IAsyncDisposable
     public const double ServerBInputPerSecond = 200;
 
     public const string Node = "e2e-node";
+
+    // Prices given to the collector through environment variables only.
+    public const double PricePerKwhUsd = 0.10;
+    public const double Pue = 1.5;
+    public const double GpuHourlyUsd = 3.6;
     private const string Token = "e2e-token-0123456789abcdef";
 
     private readonly DirectoryInfo _dir;
@@ -75,6 +80,11 @@ internal sealed class SpineRig : IAsyncDisposable
             ["Collector__Listen"] = collectorUrl,
             ["Collector__Auth__Tokens__0__Token"] = Token,
             ["Collector__Auth__Tokens__0__Nodes__0"] = Node,
+            ["Collector__Cost__Sites__0__Name"] = "lab",
+            ["Collector__Cost__Sites__0__PricePerKwhUsd"] = "0.10",
+            ["Collector__Cost__Sites__0__Pue"] = "1.5",
+            ["Collector__Cost__Gpus__0__Match"] = "H100",
+            ["Collector__Cost__Gpus__0__HourlyUsd"] = "3.6",
         };
         for (var i = 0; i < windows.Count; i++)
         {

@@ -226,7 +226,9 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             foreach (var h in s.Histograms)
             {
                 stream.Histograms.TryGetValue(h.Metric, out var last);
-                if (HistogramContinuity.Increment(h, last, contiguous) is { } observations)
+                // A histogram with only +Inf (llama.cpp's decode time, Triton's µs counters) is a mean, not a
+                // distribution: exported raw, but kept out of quantiles (it would swallow other sources' buckets).
+                if (h.UpperBounds.Count > 0 && HistogramContinuity.Increment(h, last, contiguous) is { } observations)
                 {
                     histograms.Add(new HistogramIncrement(s.Model, h.Metric, [.. h.UpperBounds], observations.Counts, observations.Sum));
                 }

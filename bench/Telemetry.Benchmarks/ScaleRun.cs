@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Hosting;
+using Telemetry.Exposition;
+
+namespace Telemetry.Benchmarks;
+
+/// <summary>
+/// The fleet-scale measurement of issue 5: a collector holding N nodes × 8 GPUs × 2 servers (default
+/// 12,500 nodes = 100,000 GPUs) with 65 s of history, then timed renders of /metrics, KPI snapshots
+/// (recomputation of every scope and window), allocation per render and working set.
+/// <c>dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]</c>
+/// </summary>
+internal static class ScaleRun
+{
+    public static void Run(int nodes)
+    {
+        var options = new CollectorOptions
+        {
+            Cost = new CostOptions
+            {
+                Sites = [new SiteCostOptions { Name = "site-a", PricePerKwhUsd = 0.12, Pue = 1.3, NodeHourlyUsd = 2 }],
+                Gpus = [new GpuCostOptions { Match = "H100", HourlyUsd = 2.5 }],
+            },
+            Tiers = [new TierOptions { Name = "premium", PricePerMillionTokensUsd = 20, TtftSloSeconds = 0.5 }],
+        };
+        // Collector time stands still at "now": every node is fresh, as in a live fleet reporting every second.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using var service = new CollectorService(options, new FrozenTime(DateTimeOffset.FromUnixTimeMilliseconds(now)));
+        var reports = Enumerable.Range(0, nodes).Select(i => SyntheticReports.Node($"node-{i:D5}")).ToArray();
+        const int Seconds = 65;
+        var ingest = Stopwatch.StartNew();
+        for (var s = 1; s <= Seconds; s++)
+        {
+            foreach (var r in reports)
+            {
+                SyntheticReports.Advance(r, (ulong)s, now - ((Seconds - s) * 1000L), sentMs: now); // history replayed: no clock offset
+                service.Ingest(r);
+            }
+        }
+
+        ingest.Stop();
+        Console.WriteLine($"nodes {nodes}, GPUs {nodes * 8}, servers {nodes * 2}; ingested {nodes * Seconds:N0} reports in {ingest.Elapsed.TotalSeconds:0.0} s ({nodes * Seconds / ingest.Elapsed.TotalSeconds:N0} reports/s, one thread, no HTTP)");
+
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            var snapshotTimer = Stopwatch.StartNew();
+            var snapshot = service.Snapshot();
+            snapshotTimer.Stop();
+
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var render = Stopwatch.StartNew();
+            using var scrape = service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).GetAwaiter().GetResult();
+            render.Stop();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms; " +
+                $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms, {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
+        }
+
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        Console.WriteLine($"managed heap {GC.GetTotalMemory(true) / 1e6:N0} MB, working set {process.WorkingSet64 / 1e6:N0} MB");
+    }
+
+    private sealed class FrozenTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
