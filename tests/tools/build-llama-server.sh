@@ -27,7 +27,7 @@ cd "$work"
 
 npm pack --silent "node-llama-cpp@$version" >/dev/null
 tar -xzf "node-llama-cpp-$version.tgz" package/llama/gitRelease.bundle package/llama/llama.cpp.info.json
-git clone --quiet package/llama/gitRelease.bundle llama.cpp
+git -c advice.detachedHead=false clone --quiet package/llama/gitRelease.bundle llama.cpp
 
 cmake -S llama.cpp -B build -G "$generator" -DCMAKE_BUILD_TYPE=Release \
   -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF -DGGML_NATIVE=OFF -DLLAMA_OPENSSL=OFF \
