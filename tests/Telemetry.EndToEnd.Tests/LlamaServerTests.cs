@@ -87,6 +87,28 @@ public sealed class LlamaServerTests(ITestOutputHelper output)
         Assert.Null(Series(metrics, "inference_time_to_first_token_seconds_count"));
     }
 
+    [Fact]
+    public async Task Agent_inspect_prints_the_llama_server_reading()
+    {
+        using var server = await LlamaServerProcess.StartAsync();
+        var usage = await LlamaServerLoad.RunAsync(server.BaseUrl, 2);
+        using var inspect = HostProcess.Start("Telemetry.Agent.Host", "telemetry-agent",
+            ["inspect", "--url", server.MetricsUrl, "--model", LlamaServerProcess.ModelAlias], new Dictionary<string, string>());
+        Assert.Equal(0, inspect.WaitForExit(TimeSpan.FromSeconds(60)));
+
+        using var json = System.Text.Json.JsonDocument.Parse(inspect.Output);
+        var root = json.RootElement;
+        Assert.Equal("llamacpp", root.GetProperty("engine").GetString());
+        Assert.Equal(server.MetricsUrl, root.GetProperty("url").GetString());
+        var stream = Assert.Single(root.GetProperty("streams").EnumerateArray());
+        Assert.Equal(LlamaServerProcess.ModelAlias, stream.GetProperty("model").GetString());
+        Assert.Equal(usage.PromptTokens, stream.GetProperty("input_tokens").GetInt64());
+        Assert.Equal(usage.CompletionTokens, stream.GetProperty("output_tokens").GetInt64());
+        Assert.Equal(usage.CompletionTokens, stream.GetProperty("histograms").GetProperty("tpot_seconds").GetProperty("count").GetInt64());
+        Assert.False(stream.GetProperty("histograms").TryGetProperty("ttft_seconds", out _));
+        Assert.Equal(["tpot_seconds"], stream.GetProperty("derived").EnumerateArray().Select(d => d.GetString()));
+    }
+
     private static async Task<StreamReading> ReadAsync(EngineScraper scraper, Uri url, LlamaServerProcess server)
     {
         var result = await scraper.ScrapeAsync(url, "auto", null, CancellationToken.None);
@@ -101,9 +123,9 @@ public sealed class LlamaServerTests(ITestOutputHelper output)
         {
             return await http.GetStringAsync(collectorUrl + "/metrics");
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return null;
+            return null; // not listening yet, or slow on a busy machine: the poll asks again
         }
     }
 }
