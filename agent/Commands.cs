@@ -11,6 +11,7 @@ internal static class Commands
     public static async Task<int> InspectAsync(string[] args)
     {
         string? url = null;
+        string? model = null;
         var engine = "auto";
         for (var i = 0; i < args.Length; i++)
         {
@@ -22,8 +23,11 @@ internal static class Commands
                 case "--engine" when i + 1 < args.Length:
                     engine = args[++i];
                     break;
+                case "--model" when i + 1 < args.Length:
+                    model = args[++i];
+                    break;
                 default:
-                    Console.Error.WriteLine($"inspect: unexpected argument '{args[i]}'\nusage: telemetry-agent inspect --url URL [--engine auto|vllm]");
+                    Console.Error.WriteLine($"inspect: unexpected argument '{args[i]}'\nusage: telemetry-agent inspect --url URL [--engine auto|{string.Join('|', EngineProfiles.All.Select(p => p.Engine))}] [--model NAME]");
                     return 2;
             }
         }
@@ -35,7 +39,7 @@ internal static class Commands
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var result = await new EngineScraper(http).ScrapeAsync(uri, engine, null, CancellationToken.None).ConfigureAwait(false);
+        var result = await new EngineScraper(http).ScrapeAsync(uri, engine, model, CancellationToken.None).ConfigureAwait(false);
         if (result.Reading is null)
         {
             Console.Error.WriteLine("inspect: " + result.Error);

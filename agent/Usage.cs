@@ -7,8 +7,10 @@ internal static class Usage
 
         Commands:
           run                            sample GPUs and inference servers and report to the collector
-          inspect --url URL [--engine E] scrape one server's /metrics once and print the normalized reading (JSON)
-                                         E: auto (default) or vllm
+          inspect --url URL [--engine E] [--model NAME]
+                                         scrape one server's /metrics once and print the normalized reading (JSON)
+                                         E: auto (default), vllm, sglang, tgi, llamacpp, triton, trtllm or dynamo;
+                                         NAME replaces the model name (TGI and llama.cpp report none)
           gpus [--json]                  list the power sources found and one reading of each
           --version                      print the version
 

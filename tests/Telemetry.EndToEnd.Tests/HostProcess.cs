@@ -72,7 +72,16 @@ internal sealed class HostProcess : IDisposable
     }
 
     /// <summary>Waits for the process to exit on its own; returns its exit code, or null on timeout.</summary>
-    public int? WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) ? _process.ExitCode : null;
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return null;
+        }
+
+        _process.WaitForExit(); // after exit, waits only for the redirected output to be drained into Output
+        return _process.ExitCode;
+    }
 
     private void Append(string? line)
     {

@@ -28,6 +28,40 @@ public sealed class EngineScraperTests
     }
 
     [Fact]
+    public async Task Openmetrics_content_type_with_two_models_and_escaped_names_is_read()
+    {
+        var body = File.ReadAllBytes(Path.Combine(Fixtures.PayloadDirectory, "vllm-two-models-openmetrics.prom"));
+        using var http = new HttpClient(StubHandler.Returning(() =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/openmetrics-text; version=1.0.0; charset=utf-8");
+            return Ok(content);
+        }));
+        var result = await new EngineScraper(http).ScrapeAsync(Url, "auto", null, CancellationToken.None);
+
+        Assert.Null(result.Error);
+        var streams = result.Reading!.Streams;
+        Assert.Equal(3, streams.Count);
+        Assert.Equal(("llama-3.1-8b", "0", 100.0, 1000.0), (streams[0].Model, streams[0].Labels["engine"], streams[0].InputTokens!.Value, streams[0].OutputTokens!.Value));
+        Assert.Equal(("llama-3.1-8b", "1", 150.0), (streams[1].Model, streams[1].Labels["engine"], streams[1].InputTokens!.Value));
+        Assert.Equal("lora \"fr\"\\v2\nbeta", streams[2].Model);
+        Assert.Equal(70, streams[2].OutputTokens);
+        Assert.Equal(3, streams[0].Histograms["ttft_seconds"].CumulativeCounts[1]); // the exemplar is ignored
+        Assert.All(streams, s => Assert.Equal(1.7682640e+09, s.StartedAtSeconds)); // process_start_time_seconds wins over _created
+    }
+
+    [Fact]
+    public async Task Json_quoted_payload_of_llama_cpp_b7010_gives_line_and_reason()
+    {
+        var quoted = "\"# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.\\n# TYPE llamacpp:prompt_tokens_total counter\\nllamacpp:prompt_tokens_total 3\\n\"";
+        using var http = new HttpClient(StubHandler.Returning(() => Ok(new StringContent(quoted))));
+        var result = await new EngineScraper(http).ScrapeAsync(Url, "auto", null, CancellationToken.None);
+        Assert.Null(result.Reading);
+        Assert.Contains("is not Prometheus text: line 1:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("expected a metric name", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Model_override_is_applied()
     {
         using var http = new HttpClient(StubHandler.Returning(() => Ok(new ByteArrayContent(Fixtures.Bytes(Fixtures.Vllm)))));
@@ -86,8 +120,8 @@ public sealed class EngineScraperTests
     {
         var handler = StubHandler.Returning(() => throw new InvalidOperationException("must not be called"));
         using var http = new HttpClient(handler);
-        var result = await new EngineScraper(http).ScrapeAsync(Url, "tgi", null, CancellationToken.None);
-        Assert.Equal("engine 'tgi' is not supported; use auto or one of: vllm", result.Error);
+        var result = await new EngineScraper(http).ScrapeAsync(Url, "ollama", null, CancellationToken.None);
+        Assert.Equal("engine 'ollama' is not supported; use auto or one of: vllm, sglang, dynamo, trtllm, tgi, llamacpp, triton", result.Error);
         Assert.Empty(handler.Requests);
     }
 

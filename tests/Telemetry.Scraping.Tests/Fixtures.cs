@@ -13,6 +13,11 @@ internal static class Fixtures
 
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "fixtures");
 
+    /// <summary>Payloads written for these tests from the reference tables (or captured here), in Payloads/.</summary>
+    public static string PayloadDirectory => Path.Combine(AppContext.BaseDirectory, "Payloads");
+
+    public static ParsedPayload Payload(string name) => Parse(File.ReadAllBytes(Path.Combine(PayloadDirectory, name)));
+
     public static byte[] Bytes(string name) => File.ReadAllBytes(Path.Combine(Directory, name));
 
     public static IEnumerable<string> All() =>

@@ -19,6 +19,7 @@ public sealed class AgentOptions
     public CollectorClientOptions Collector { get; set; } = new();
     public PowerOptions Power { get; set; } = new();
     public List<ServerOptions> Servers { get; set; } = [];
+    public DiscoveryOptions Discovery { get; set; } = new();
 
     public string ResolvedNode => Node.Length > 0 ? Node : Environment.MachineName;
 }
@@ -69,7 +70,7 @@ public sealed class ServerOptions
     /// <summary>The server's Prometheus <c>/metrics</c> URL (not needed for the simulated engine).</summary>
     public string Url { get; set; } = "";
 
-    /// <summary><c>auto</c>, <c>vllm</c>, or <c>simulated</c>.</summary>
+    /// <summary><c>auto</c>, an engine (<c>vllm</c>, <c>sglang</c>, <c>tgi</c>, <c>llamacpp</c>, <c>triton</c>, <c>trtllm</c>, <c>dynamo</c>), or <c>simulated</c>.</summary>
     public string Engine { get; set; } = "auto";
 
     /// <summary>Replaces the model name the engine reports.</summary>
@@ -81,6 +82,17 @@ public sealed class ServerOptions
     /// <summary>Price tier of this server's tokens (a name from the collector's Collector:Tiers), or empty.</summary>
     public string Tier { get; set; } = "";
 
-    /// <summary>GPU indices or UUIDs the server runs on. Empty: all GPUs when this is the only server.</summary>
+    /// <summary>GPU indices or UUIDs the server runs on. Empty: discovered from the URL's port and NVML's
+    /// process list, else all GPUs when this is the only server.</summary>
     public List<string> Gpus { get; set; } = [];
+}
+
+/// <summary>Server ↔ GPU discovery for servers without configured <c>Gpus</c> (docs/engines.md).</summary>
+public sealed class DiscoveryOptions
+{
+    /// <summary>Where procfs is mounted (a host's /proc seen from a container, e.g. /host/proc); empty disables discovery.</summary>
+    public string ProcRoot { get; set; } = "/proc";
+
+    /// <summary>How long a server's process tree is trusted before /proc is scanned again (also rescanned when NVML's process lists change).</summary>
+    public double RefreshSeconds { get; set; } = 60;
 }

@@ -9,7 +9,8 @@ public static class AgentOptionsValidator
     public const double MaxIntervalSeconds = 300;
 
     public static readonly IReadOnlyList<string> Roles = ["unified", "prefill", "decode"];
-    public static readonly IReadOnlyList<string> Engines = ["auto", "vllm", "simulated"];
+    /// <summary>DESIGN §6's engine names (one profile each in Telemetry.Scraping), <c>auto</c>, and the demo's <c>simulated</c>.</summary>
+    public static readonly IReadOnlyList<string> Engines = ["auto", "vllm", "sglang", "tgi", "llamacpp", "triton", "trtllm", "dynamo", "simulated"];
 
     public static IReadOnlyList<string> Validate(AgentOptions o)
     {
@@ -45,6 +46,11 @@ public static class AgentOptionsValidator
         if (o.Power.Simulated.Gpus is < 1 or > 64)
         {
             errors.Add("Agent:Power:Simulated:Gpus must be between 1 and 64");
+        }
+
+        if (!(o.Discovery.RefreshSeconds >= 1))
+        {
+            errors.Add($"Agent:Discovery:RefreshSeconds must be at least 1 (got {o.Discovery.RefreshSeconds})");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

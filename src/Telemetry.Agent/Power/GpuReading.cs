@@ -21,6 +21,9 @@ public sealed record GpuReading
     public double? MemoryTotalBytes { get; init; }
     public double? TemperatureCelsius { get; init; }
     public bool Lost { get; init; }
+
+    /// <summary>PIDs of the compute processes on this GPU (NVML's running-process list), for server attribution.</summary>
+    public IReadOnlyList<int> ProcessIds { get; init; } = [];
 }
 
 /// <summary>What one read of a power source produced: its GPUs, and problems in plain words.</summary>

@@ -5,14 +5,15 @@ namespace Telemetry.Agent.Reporting;
 
 /// <summary>
 /// Wire histograms with per-bucket increases. A histogram resets as a whole: when its count or any
-/// bucket goes down, or its bounds change (the engine restarted, perhaps with new buckets), a new
+/// bucket goes down, or its bounds change (the engine restarted, perhaps with new buckets), or the
+/// caller knows its source restarted, a new
 /// epoch starts and the increases are the new values themselves.
 /// </summary>
 public sealed class HistogramTracker
 {
     private readonly Dictionary<string, (HistogramReading Reading, long Epoch)> _last = new(StringComparer.Ordinal);
 
-    public HistogramSample Observe(string key, string metric, HistogramReading h, long nowMs)
+    public HistogramSample Observe(string key, string metric, HistogramReading h, long nowMs, bool restarted = false)
     {
         var sample = new HistogramSample { Metric = metric };
         sample.UpperBounds.AddRange(h.UpperBounds);
@@ -21,7 +22,7 @@ public sealed class HistogramTracker
         {
             Fill(sample, h, null, nowMs);
         }
-        else if (IsReset(last.Reading, h))
+        else if (restarted || IsReset(last.Reading, h))
         {
             Fill(sample, h, Zero(h), nowMs);
         }

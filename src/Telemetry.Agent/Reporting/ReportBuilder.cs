@@ -1,6 +1,8 @@
 using System.Reflection;
 using Google.Protobuf.Collections;
+using Microsoft.Extensions.Logging;
 using Telemetry.Agent.Configuration;
+using Telemetry.Agent.Discovery;
 using Telemetry.Agent.Power;
 using Telemetry.Agent.Servers;
 using Telemetry.Scraping.Engines;
@@ -11,7 +13,9 @@ namespace Telemetry.Agent.Reporting;
 /// <summary>
 /// Builds one <see cref="NodeReport"/> per interval from what the sources read: sequence numbers,
 /// cumulative values with deltas and epochs, and server energy as the sum of the energy increases of
-/// the server's GPUs. Values that are not finite, or negative counters, never reach the wire: they
+/// the server's GPUs (<see cref="GpuAttribution"/>; a GPU shared by several servers is split equally).
+/// A stream whose engine reports a new start time (<see cref="StreamReading.StartedAtSeconds"/>) starts
+/// a new epoch for all its counters, even if they did not go down. Values that are not finite, or negative counters, never reach the wire: they
 /// are dropped and named in <c>source_errors</c>. Not thread-safe: one sampling loop owns it.
 /// </summary>
 public sealed class ReportBuilder
@@ -21,14 +25,21 @@ public sealed class ReportBuilder
     private readonly HistogramTracker _histograms = new();
     private readonly Dictionary<string, double> _serverEnergyJoules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _serverReadMs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double> _streamStarts = new(StringComparer.Ordinal);
+    private readonly GpuAttribution _attribution;
     private readonly long _startMs;
     private ulong _sequence;
     private long _previousSampleMs;
 
-    public ReportBuilder(AgentOptions options, long startMs)
+    public ReportBuilder(AgentOptions options, long startMs, ILogger? logger = null)
     {
         _options = options;
         _startMs = startMs;
+        var discovery = options.Discovery;
+        _attribution = new GpuAttribution(
+            discovery.ProcRoot.Length > 0 ? new ServerProcessFinder(discovery.ProcRoot) : null,
+            TimeSpan.FromSeconds(discovery.RefreshSeconds),
+            logger);
     }
 
     /// <summary>Random per agent process: (instance, sequence) identifies a report for de-duplication.</summary>
@@ -66,9 +77,10 @@ public sealed class ReportBuilder
             report.Gpus.Add(sample);
         }
 
+        var attribution = _attribution.Resolve([.. servers.Select(s => s.Options)], power.Gpus, sampleMs);
         foreach (var (options, reading) in servers)
         {
-            report.Servers.Add(ServerSampleOf(options, reading, power.Gpus, energyDeltas, sampleMs, servers.Count, report.SourceErrors));
+            report.Servers.Add(ServerSampleOf(options, reading, attribution, energyDeltas, sampleMs, report.SourceErrors));
         }
 
         return report;
@@ -106,8 +118,8 @@ public sealed class ReportBuilder
         return sample;
     }
 
-    private ServerSample ServerSampleOf(ServerOptions options, ServerReading reading, IReadOnlyList<GpuReading> gpus,
-        Dictionary<string, double> energyDeltas, long sampleMs, int serverCount, RepeatedField<string> errors)
+    private ServerSample ServerSampleOf(ServerOptions options, ServerReading reading, IReadOnlyDictionary<string, IReadOnlyList<string>> attribution,
+        Dictionary<string, double> energyDeltas, long sampleMs, RepeatedField<string> errors)
     {
         var sample = new ServerSample
         {
@@ -131,10 +143,10 @@ public sealed class ReportBuilder
         }
 
         var energy = 0.0;
-        foreach (var uuid in GpuAttribution.Resolve(options, gpus, serverCount))
+        foreach (var uuid in attribution[options.Name])
         {
             sample.GpuUuids.Add(uuid);
-            energy += energyDeltas.GetValueOrDefault(uuid);
+            energy += energyDeltas.GetValueOrDefault(uuid) * GpuAttribution.ShareOf(uuid, attribution);
         }
 
         var total = _serverEnergyJoules.GetValueOrDefault(options.Name) + energy;
@@ -159,11 +171,12 @@ public sealed class ReportBuilder
         }
 
         sample.Derived.AddRange(s.Derived);
-        sample.InputTokens = CounterOf(key + "\u0000in", s.InputTokens, sampleMs, errors, server);
-        sample.OutputTokens = CounterOf(key + "\u0000out", s.OutputTokens, sampleMs, errors, server);
+        var restarted = Restarted(key, s.StartedAtSeconds);
+        sample.InputTokens = CounterOf(key + "\u0000in", s.InputTokens, sampleMs, errors, server, restarted);
+        sample.OutputTokens = CounterOf(key + "\u0000out", s.OutputTokens, sampleMs, errors, server, restarted);
         foreach (var (outcome, count) in s.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            if (CounterOf(key + "\u0000req\u0000" + outcome, count, sampleMs, errors, server) is { } c)
+            if (CounterOf(key + "\u0000req\u0000" + outcome, count, sampleMs, errors, server, restarted) is { } c)
             {
                 sample.Requests.Add(new OutcomeCounter { Outcome = outcome, Count = c });
             }
@@ -173,7 +186,7 @@ public sealed class ReportBuilder
         {
             if (IsValid(h))
             {
-                sample.Histograms.Add(_histograms.Observe(key + "\u0000h\u0000" + metric, metric, h, sampleMs));
+                sample.Histograms.Add(_histograms.Observe(key + "\u0000h\u0000" + metric, metric, h, sampleMs, restarted));
             }
             else
             {
@@ -187,7 +200,20 @@ public sealed class ReportBuilder
         return sample;
     }
 
-    private Counter? CounterOf(string key, double? value, long sampleMs, RepeatedField<string> errors, string server)
+    /// <summary>True when the stream's engine reports a start time different from the one it reported before.</summary>
+    private bool Restarted(string streamKey, double? startedAtSeconds)
+    {
+        if (startedAtSeconds is not { } started || !double.IsFinite(started))
+        {
+            return false;
+        }
+
+        var changed = _streamStarts.TryGetValue(streamKey, out var previous) && previous != started;
+        _streamStarts[streamKey] = started;
+        return changed;
+    }
+
+    private Counter? CounterOf(string key, double? value, long sampleMs, RepeatedField<string> errors, string server, bool restarted)
     {
         if (value is not { } v)
         {
@@ -200,7 +226,7 @@ public sealed class ReportBuilder
             return null;
         }
 
-        return _counters.Observe(key, v, sampleMs);
+        return _counters.Observe(key, v, sampleMs, restarted);
     }
 
     private static bool IsValid(HistogramReading h)

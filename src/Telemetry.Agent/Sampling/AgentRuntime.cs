@@ -45,14 +45,14 @@ public sealed class AgentRuntime : IDisposable
             ? (IServerSource)new SimulatedServerSource(s, workload, time)
             : new ScrapedServerSource(s, scraper))];
 
-        _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds());
+        _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds(), loggers.CreateLogger("attribution"));
         Backlog = new ReportBacklog(options.Collector.BacklogMaxReports);
         _collectorHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(options.Collector.TimeoutSeconds) };
         _sender = new ReportSender(_collectorHttp, new Uri(options.Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
 
         if (options.Servers.Count > 1 && options.Servers.Any(s => s.Gpus.Count == 0))
         {
-            _logger.LogWarning("Several servers and some without Agent:Servers:N:Gpus: their energy cannot be attributed, so their tokens per joule is not computed. List each server's GPU indices or UUIDs");
+            _logger.LogWarning("Several servers and some without Agent:Servers:N:Gpus: unless discovery matches their port to NVML's GPU processes, their energy cannot be attributed and their tokens per joule is not computed. List each server's GPU indices or UUIDs");
         }
     }
 

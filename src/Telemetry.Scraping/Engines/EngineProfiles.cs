@@ -4,13 +4,19 @@ namespace Telemetry.Scraping.Engines;
 
 /// <summary>
 /// The registry of engine profiles. To add an engine, implement <see cref="IEngineProfile"/> and
-/// append it to <see cref="All"/>; <c>auto</c> tries profiles in this order.
+/// append it to <see cref="All"/>; <c>auto</c> tries profiles in this order: engines whose names
+/// other servers pass through (a Dynamo worker or Triton's vLLM backend shows <c>vllm:</c> names) come
+/// first, so the most specific reading wins; Triton's generic <c>nv_</c> names come last.
 /// </summary>
 public static class EngineProfiles
 {
     public const string Auto = "auto";
 
-    public static IReadOnlyList<IEngineProfile> All { get; } = [new VllmProfile()];
+    public static IReadOnlyList<IEngineProfile> All { get; } =
+    [
+        new VllmProfile(), new SglangProfile(), new DynamoFrontendProfile(), new TrtllmServeProfile(),
+        new TgiProfile(), new LlamaCppProfile(), new TritonProfile(),
+    ];
 
     /// <summary>True for <c>auto</c> and for every engine name a profile exists for (case-insensitive).</summary>
     public static bool IsSupported(string engine) =>

@@ -6,9 +6,13 @@ namespace Telemetry.Scraping.Engines;
 /// Collects one stream's <c>_bucket</c>/<c>_count</c>/<c>_sum</c> samples in any order and builds a
 /// <see cref="HistogramReading"/>. Series that differ only in labels outside the stream key are
 /// summed bucket by bucket (PromQL <c>sum by (le)</c>); an incomplete histogram is omitted.
+/// <see cref="Scale"/> converts the engine's unit to the reading's once, at the edge (Triton ms → s).
 /// </summary>
 internal sealed class HistogramAccumulator
 {
+    /// <summary>Multiplies bounds and sum (not counts); 1 unless the engine's unit differs.</summary>
+    public double Scale { get; set; } = 1;
+
     private readonly Dictionary<double, double> _buckets = [];
     private double? _infBucket;
     private double? _count;
@@ -27,13 +31,13 @@ internal sealed class HistogramAccumulator
         }
         else
         {
-            _buckets[bound] = _buckets.GetValueOrDefault(bound) + sample.Value;
+            _buckets[bound * Scale] = _buckets.GetValueOrDefault(bound * Scale) + sample.Value;
         }
     }
 
     public void AddCount(double value) => _count = (_count ?? 0) + value;
 
-    public void AddSum(double value) => _sum = (_sum ?? 0) + value;
+    public void AddSum(double value) => _sum = (_sum ?? 0) + (value * Scale);
 
     /// <summary>The reading, or null when neither a count nor a +Inf bucket, or no sum, was exposed.</summary>
     public HistogramReading? Build()

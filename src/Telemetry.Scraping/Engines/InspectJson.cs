@@ -40,10 +40,35 @@ public static class InspectJson
             }
 
             json.WriteEndArray();
+            WriteGpuPower(json, r.GpuPower);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Not in DESIGN §6's example: present only for engines that export GPU power themselves (Triton),
+    /// as <c>"gpu_power": [{"gpu_uuid", "power_watts", "energy_joules"}]</c>, for cross-checking NVML.
+    /// </summary>
+    private static void WriteGpuPower(Utf8JsonWriter json, IReadOnlyList<EngineGpuPower> gpus)
+    {
+        if (gpus.Count == 0)
+        {
+            return;
+        }
+
+        json.WriteStartArray("gpu_power");
+        foreach (var gpu in gpus)
+        {
+            json.WriteStartObject();
+            json.WriteString("gpu_uuid", gpu.GpuUuid);
+            WriteOptional(json, "power_watts", gpu.PowerWatts);
+            WriteOptional(json, "energy_joules", gpu.EnergyJoules);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteStream(Utf8JsonWriter json, StreamReading s)

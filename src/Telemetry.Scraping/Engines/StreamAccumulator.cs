@@ -10,8 +10,10 @@ internal sealed class StreamAccumulator
 {
     private readonly Dictionary<string, HistogramAccumulator> _histograms = new(StringComparer.Ordinal);
     private Dictionary<string, double>? _requests;
+    private readonly List<string> _derived = [];
     private double _kvSum;
     private int _kvSamples;
+    private double? _createdSeconds;
 
     public StreamAccumulator(string? model, IReadOnlyDictionary<string, string> labels)
     {
@@ -36,7 +38,28 @@ internal sealed class StreamAccumulator
 
     public double? Waiting { get; set; }
 
+    /// <summary>The engine process's start (<c>process_start_time_seconds</c>), shared by every stream of a payload.</summary>
+    public double? ProcessStartSeconds { get; set; }
+
     public static double? Add(double? total, double value) => (total ?? 0) + value;
+
+    /// <summary>A <c>_created</c> time of one of the stream's token counters; the earliest one marks this run.</summary>
+    public void ObserveCreated(double seconds)
+    {
+        if (double.IsFinite(seconds) && seconds > 0)
+        {
+            _createdSeconds = Math.Min(_createdSeconds ?? double.MaxValue, seconds);
+        }
+    }
+
+    /// <summary>Names a field filled from a documented substitute (see <see cref="StreamReading.Derived"/>).</summary>
+    public void MarkDerived(string field)
+    {
+        if (!_derived.Contains(field))
+        {
+            _derived.Add(field);
+        }
+    }
 
     /// <summary>Marks the request family as present: every outcome key exists, at 0 until counted.</summary>
     public void AddRequests(string outcome, double value)
@@ -49,6 +72,15 @@ internal sealed class StreamAccumulator
         };
         _requests[outcome] = _requests.GetValueOrDefault(outcome) + value;
     }
+
+    /// <summary>For engines that count only some outcomes: adds this one without claiming zeros for the others.</summary>
+    public void AddOutcome(string outcome, double value)
+    {
+        _requests ??= new Dictionary<string, double>(StringComparer.Ordinal);
+        _requests[outcome] = _requests.GetValueOrDefault(outcome) + value;
+    }
+
+    public bool HasOutcome(string outcome) => _requests?.ContainsKey(outcome) == true;
 
     public void AddKvCacheUsage(double ratio)
     {
@@ -69,7 +101,7 @@ internal sealed class StreamAccumulator
 
     public StreamReading Build(string? modelOverride)
     {
-        List<string> derived = [];
+        List<string> derived = [.. _derived];
         var input = InputTokens;
         if (input is null && InputTokensSubstitute is not null)
         {
@@ -105,6 +137,7 @@ internal sealed class StreamAccumulator
             KvCacheUsageRatio = _kvSamples == 0 ? null : _kvSum / _kvSamples,
             Histograms = histograms,
             Derived = derived,
+            StartedAtSeconds = ProcessStartSeconds ?? _createdSeconds,
         };
     }
 }

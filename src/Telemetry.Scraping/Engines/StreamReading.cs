@@ -32,6 +32,14 @@ public sealed record StreamReading
     /// <summary>Fields (e.g. <c>input_tokens</c>) filled from a substitute because the engine has no direct metric.</summary>
     public IReadOnlyList<string> Derived { get; init; } = [];
 
+    /// <summary>
+    /// When this run of the engine began (Unix s): <c>process_start_time_seconds</c>, else the earliest
+    /// <c>_created</c> of the stream's token counters; null when the payload says neither. A change means
+    /// the engine restarted, so its counters start a new epoch even if they did not go down.
+    /// Not part of the <c>inspect</c> JSON.
+    /// </summary>
+    public double? StartedAtSeconds { get; init; }
+
     private static readonly IReadOnlyDictionary<string, string> EmptyStrings = new Dictionary<string, string>();
     private static readonly IReadOnlyDictionary<string, double> EmptyNumbers = new Dictionary<string, double>();
     private static readonly IReadOnlyDictionary<string, HistogramReading> EmptyHistograms = new Dictionary<string, HistogramReading>();

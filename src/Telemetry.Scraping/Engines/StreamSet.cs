@@ -62,11 +62,20 @@ internal sealed class StreamSet
         return stream;
     }
 
-    public IReadOnlyList<StreamReading> Build(string? modelOverride)
+    /// <summary>The streams opened so far, in order of first appearance.</summary>
+    public IReadOnlyList<StreamAccumulator> All => _streams;
+
+    /// <summary>True when no sample opened a stream yet.</summary>
+    public bool IsEmpty => _streams.Count == 0;
+
+    /// <param name="modelOverride">Replaces every stream's model name (configuration's <c>Model</c>).</param>
+    /// <param name="processStartSeconds">The engine process's start, which marks every stream's run.</param>
+    public IReadOnlyList<StreamReading> Build(string? modelOverride, double? processStartSeconds = null)
     {
         var readings = new StreamReading[_streams.Count];
         for (var i = 0; i < readings.Length; i++)
         {
+            _streams[i].ProcessStartSeconds = processStartSeconds;
             readings[i] = _streams[i].Build(modelOverride);
         }
 
