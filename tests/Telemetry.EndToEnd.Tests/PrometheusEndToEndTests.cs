@@ -17,11 +17,13 @@ public sealed class PrometheusEndToEndTests(ITestOutputHelper output)
         await using var rig = await SpineRig.StartAsync(["10s", "1m"]);
         using var prometheus = RealPrometheus.Start(new Uri(rig.CollectorUrl).Authority);
         await rig.WaitForFullWindowAsync("a", "10s", 10, TimeSpan.FromSeconds(60));
+        var windowFull = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
+        // Use a sample Prometheus scraped after the window was full (a loaded machine can delay scrapes).
         const string Kpi = "inference_kpi_tokens_per_joule{scope=\"server\",server=\"a\",window=\"10s\",token_type=\"output\"}";
-        double? fromKpi = null;
-        await Poll.UntilAsync(async () => (fromKpi = await prometheus.QueryAsync(Kpi)) is not null, TimeSpan.FromSeconds(30),
+        await Poll.UntilAsync(async () => await prometheus.QueryAsync($"timestamp({Kpi})") > windowFull + 1, TimeSpan.FromSeconds(30),
             () => $"prometheus target: {prometheus.TargetHealthAsync().GetAwaiter().GetResult()}\n{rig.Logs}");
+        var fromKpi = await prometheus.QueryAsync(Kpi);
 
         // Recomputed in PromQL from raw cumulative counters, numerator and denominator aggregated separately.
         const string Recomputed = "sum(rate(inference_tokens_total{server=\"a\",token_type=\"output\"}[15s])) / sum(rate(inference_server_energy_joules_total{server=\"a\"}[15s]))";
