@@ -22,6 +22,7 @@ public sealed class NvmlPowerSource : IPowerSource
     private readonly Lock _integratorGate = new();
     private NvmlLibrary? _library;
     private List<NvmlGpu> _gpus = [];
+    private List<string> _skipped = [];
     private PowerIntegrator? _integrator;
     private DateTimeOffset _nextAttempt = DateTimeOffset.MinValue;
     private string? _openError;
@@ -53,7 +54,7 @@ public sealed class NvmlPowerSource : IPowerSource
         }
 
         var readings = new List<GpuReading>(_gpus.Count);
-        var errors = new List<string>();
+        var errors = new List<string>(_skipped); // e.g. NO_PERMISSION at open: said every read, not only logged once
         foreach (var gpu in _gpus)
         {
             readings.Add(gpu.Read(Integrator, errors));
@@ -92,13 +93,14 @@ public sealed class NvmlPowerSource : IPowerSource
                 }
                 catch (NvmlException ex)
                 {
-                    skipped.Add($"GPU {i}: {ex.Message}");
+                    skipped.Add($"nvml: GPU {i} skipped: {ex.Message}");
                     _logger.LogWarning("GPU {Index} skipped: {Message}", i, ex.Message);
                 }
             }
 
             _library = library;
             _gpus = gpus;
+            _skipped = skipped;
             _openError = null;
             _logger.LogInformation("driver {Driver}, {Count} GPU(s): {Names}", library.DriverVersion, gpus.Count, string.Join(", ", gpus.Select(d => $"{d.Index}={d.Name} {d.Uuid}")));
             return true;

@@ -96,6 +96,20 @@ public sealed class NvmlPowerSourceFakeTests
     }
 
     [Fact]
+    public void Gpu_without_permission_is_named_in_the_errors_and_the_others_are_read()
+    {
+        FakeNvml.Configure("devices=3\ndevice1.no_permission=1");
+        using var source = new NvmlPowerSource(FakeNvml.MainPath, NullLogger.Instance, new ManualClock());
+
+        var reading = source.Read();
+
+        Assert.Equal([0u, 2u], reading.Gpus.Select(g => g.Index));
+        Assert.Equal(
+            "nvml: GPU 1 skipped: nvmlDeviceGetHandleByIndex_v2 failed: NVML_ERROR_NO_PERMISSION (4): Insufficient Permissions",
+            Assert.Single(reading.Errors));
+    }
+
+    [Fact]
     public void Processes_from_a_32_byte_stride_driver_keep_their_pids()
     {
         FakeNvml.Configure("proc_stride=32\ndevice0.processes=1001:1,1002:2,1003:3");
