@@ -1,11 +1,9 @@
-using System.Text.Json;
-using Telemetry.Agent.Power;
 using Telemetry.Scraping;
 using Telemetry.Scraping.Engines;
 
 namespace Telemetry.Agent.Host;
 
-/// <summary>The one-shot commands: <c>inspect</c> and <c>gpus</c>.</summary>
+/// <summary>The one-shot <c>inspect</c> command (<c>gpus</c> is <see cref="GpusCommand"/>).</summary>
 internal static class Commands
 {
     public static async Task<int> InspectAsync(string[] args)
@@ -49,69 +47,4 @@ internal static class Commands
         Console.WriteLine(InspectJson.Write(result.Reading));
         return 0;
     }
-
-    public static int Gpus(PowerReading reading, bool json)
-    {
-        if (json)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
-            w.WriteStartObject();
-            w.WriteStartArray("gpus");
-            foreach (var g in reading.Gpus)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("index", g.Index);
-                w.WriteString("uuid", g.Uuid);
-                w.WriteString("name", g.Name);
-                w.WriteString("source", g.Source);
-                w.WriteString("energy_method", g.Method.ToString().ToLowerInvariant());
-                Number(w, "energy_joules", g.EnergyJoules);
-                Number(w, "power_watts", g.PowerWatts);
-                Number(w, "power_limit_watts", g.PowerLimitWatts);
-                Number(w, "utilization_ratio", g.UtilizationRatio);
-                Number(w, "memory_used_bytes", g.MemoryUsedBytes);
-                Number(w, "memory_total_bytes", g.MemoryTotalBytes);
-                Number(w, "temperature_celsius", g.TemperatureCelsius);
-                w.WriteBoolean("lost", g.Lost);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("errors");
-            foreach (var e in reading.Errors)
-            {
-                w.WriteStringValue(e);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.Flush();
-            stdout.WriteByte((byte)'\n');
-        }
-        else
-        {
-            foreach (var g in reading.Gpus)
-            {
-                Console.WriteLine($"{g.Index}  {g.Uuid}  {g.Name}  [{g.Source}]  energy {Show(g.EnergyJoules, "J")}  power {Show(g.PowerWatts, "W")}");
-            }
-
-            foreach (var e in reading.Errors)
-            {
-                Console.WriteLine("! " + e);
-            }
-        }
-
-        return reading.Gpus.Count > 0 ? 0 : 1;
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
-
-    private static string Show(double? v, string unit) => v is { } x ? $"{x:0.###} {unit}" : "n/a";
 }

@@ -46,11 +46,12 @@ if (!OptionsSection.TryBind(() => configuration.GetSection(AgentOptions.SectionN
     return 2;
 }
 
-using var runtime = new AgentRuntime(options, loggers, TimeProvider.System);
 if (command == "gpus")
 {
-    return Commands.Gpus(runtime.ReadPowerOnce(), rest.Contains("--json"));
+    return GpusCommand.Run(options, loggers, rest.Contains("--json"));
 }
+
+using var runtime = new AgentRuntime(options, loggers, TimeProvider.System);
 
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

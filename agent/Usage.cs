@@ -11,12 +11,13 @@ internal static class Usage
                                          scrape one server's /metrics once and print the normalized reading (JSON)
                                          E: auto (default), vllm, sglang, tgi, llamacpp, triton, trtllm or dynamo;
                                          NAME replaces the model name (TGI and llama.cpp report none)
-          gpus [--json]                  list the power sources found and one reading of each
+          gpus [--json]                  list every power source, one reading of each device, or why a source is unavailable
           --version                      print the version
 
         Configuration: a JSON file (--config), then environment variables (Agent__Collector__Url=...),
         then command-line --Agent:Key=value. Keys: Agent:Node, Agent:Site, Agent:Pool,
-        Agent:IntervalSeconds, Agent:Collector:Url, Agent:Collector:Token, Agent:Power:Sources (nvml, simulated),
-        Agent:Power:Nvml:LibraryPath, Agent:Servers:N:Name/Url/Engine/Model/Role/Gpus. See docs/configuration.md.
+        Agent:IntervalSeconds, Agent:Collector:Url, Agent:Collector:Token, Agent:Power:Sources (nvml, amd-sysfs, rapl,
+        hwmon, dcgm-exporter, simulated), Agent:Power:Nvml:LibraryPath, Agent:Power:IntegrationHz, Agent:Power:SysfsRoot,
+        Agent:Power:Hwmon:Sensors:N:Name/PowerPath/PowerScale/EnergyPath/EnergyScale, Agent:Power:DcgmExporter:Url, Agent:Servers:N:Name/Url/Engine/Model/Role/Gpus. See docs/configuration.md.
         """;
 }

@@ -1,12 +1,19 @@
 using BenchmarkDotNet.Running;
 using Telemetry.Benchmarks;
 
-// dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'      (BenchmarkDotNet micro-benchmarks)
-// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]    (fleet-scale collector run)
-if (args.Length > 0 && args[0] == "scale")
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]       (fleet-scale collector run, issue 5)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
+if (args is ["scale", ..])
 {
     ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500);
-    return;
+    return 0;
+}
+
+if (args is ["energy-accuracy", ..])
+{
+    return Telemetry.Benchmarks.EnergyAccuracy.Run(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ScaleRun).Assembly).Run(args);
+return 0;

@@ -5,16 +5,18 @@ namespace Telemetry.Nvml;
 /// <summary>
 /// One GPU of an open <see cref="NvmlLibrary"/>, keyed by <see cref="Uuid"/> (indices are not stable across
 /// reboots). Readings convert NVML units to SI at this edge and return the status instead of throwing.
-/// Meant for one poller thread: NVML calls block (seconds on an unhealthy GPU) and this type adds no locking.
+/// NVML itself is thread-safe, and so is this type (its only mutable state is probe results, written
+/// idempotently), but calls block (seconds on an unhealthy GPU): keep them off latency-sensitive threads.
 /// </summary>
-public sealed unsafe class NvmlDevice
+public sealed unsafe partial class NvmlDevice
 {
     private const double MilliPerUnit = 1000.0; // mJ per J, mW per W
     private const double PercentPerRatio = 100.0;
 
     private readonly NvmlLibrary _library;
     private readonly nint _handle;
-    private bool _memoryV1Only;
+    private volatile bool _memoryV1Only;
+    private volatile bool _temperatureV1Only;
 
     internal NvmlDevice(NvmlLibrary library, nint handle, int index, string uuid, string name)
     {
@@ -62,8 +64,40 @@ public sealed unsafe class NvmlDevice
     /// <summary><c>nvmlDeviceGetEnforcedPowerLimit</c> in watts: the effective limit after all limiters.</summary>
     public NvmlResult<double> ReadPowerLimitWatts() => ReadScaled(&NvmlNative.DeviceGetEnforcedPowerLimit, MilliPerUnit);
 
-    /// <summary><c>nvmlDeviceGetTemperature</c> (GPU sensor) in °C.</summary>
-    public NvmlResult<double> ReadTemperatureCelsius() => ReadScaled(&ReadGpuTemperature, 1.0);
+    /// <summary>
+    /// GPU sensor in °C: <c>nvmlDeviceGetTemperatureV</c> (12.8+ drivers), else the deprecated
+    /// <c>nvmlDeviceGetTemperature</c> that every driver still exports.
+    /// </summary>
+    public NvmlResult<double> ReadTemperatureCelsius()
+    {
+        if (_library.IsDisposed)
+        {
+            return new(0, NvmlReturn.Uninitialized);
+        }
+
+        if (!_temperatureV1Only)
+        {
+            try
+            {
+                var t = new NvmlTemperature { Version = NvmlTemperature.Version1, SensorType = NvmlNative.TemperatureSensorGpu };
+                var status = (NvmlReturn)NvmlNative.DeviceGetTemperatureV(_handle, &t);
+                return new(status == NvmlReturn.Success ? t.Temperature : 0, status);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                _temperatureV1Only = true;
+            }
+        }
+
+        return ReadScaled(&ReadGpuTemperature, 1.0);
+    }
+
+    /// <summary>True once <c>nvmlDeviceGetTemperatureV</c> was found missing.</summary>
+    internal bool UsesDeprecatedTemperature => _temperatureV1Only;
+
+    internal nint Handle => _handle;
+
+    internal NvmlLibrary Library => _library;
 
     /// <summary>GPU utilisation over the driver's last sample period (1 s to 1/6 s), 0..1. NotSupported with MIG.</summary>
     public NvmlResult<double> ReadUtilizationRatio()

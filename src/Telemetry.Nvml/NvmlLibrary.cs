@@ -12,6 +12,8 @@ namespace Telemetry.Nvml;
 public sealed class NvmlLibrary : IDisposable
 {
     private int _disposed;
+    private volatile int _processStride;
+    private volatile bool _processesV1Only;
 
     private NvmlLibrary(string? driverVersion, int deviceCount)
     {
@@ -26,6 +28,20 @@ public sealed class NvmlLibrary : IDisposable
     public int DeviceCount { get; }
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Bytes per _v3 process record, probed on the first non-empty read; 0 until then.</summary>
+    internal int ProcessStride
+    {
+        get => _processStride;
+        set => _processStride = value;
+    }
+
+    /// <summary>True once <c>_v3</c> was found missing and the v1 call is used.</summary>
+    internal bool ProcessesV1Only
+    {
+        get => _processesV1Only;
+        set => _processesV1Only = value;
+    }
 
     /// <param name="libraryPath">Explicit library file (setting <c>Agent:Power:Nvml:LibraryPath</c>); null
     /// searches <c>libnvidia-ml.so.1</c>, then <c>libnvidia-ml.so</c>.</param>
@@ -87,6 +103,35 @@ public sealed class NvmlLibrary : IDisposable
             function = "nvmlDeviceGetUUID";
             ThrowIfFailed(function, NvmlNative.DeviceGetUuid(handle, buffer, (uint)buffer.Length));
             return new NvmlDevice(this, handle, index, DecodeCString(buffer), name);
+        }
+        catch (EntryPointNotFoundException ex)
+        {
+            throw MissingSymbol(function, ex);
+        }
+    }
+
+    /// <summary>
+    /// Gets the handle of the GPU with this UUID again (<c>nvmlDeviceGetHandleByUUID</c>), e.g. after it was
+    /// lost and came back: its index may have changed, its UUID has not.
+    /// </summary>
+    /// <exception cref="NvmlException">e.g. NotFound, GpuIsLost.</exception>
+    public unsafe NvmlDevice OpenDeviceByUuid(string uuid, int index)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uuid);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        const string function = "nvmlDeviceGetHandleByUUID";
+        var bytes = Encoding.UTF8.GetBytes(uuid + "\0");
+        try
+        {
+            nint handle;
+            fixed (byte* p = bytes)
+            {
+                ThrowIfFailed(function, NvmlNative.DeviceGetHandleByUuid(p, out handle));
+            }
+
+            Span<byte> buffer = stackalloc byte[NvmlNative.DeviceStringBufferSize];
+            var name = NvmlNative.DeviceGetName(handle, buffer, (uint)buffer.Length) == 0 ? DecodeCString(buffer) : "";
+            return new NvmlDevice(this, handle, index, uuid, name);
         }
         catch (EntryPointNotFoundException ex)
         {

@@ -51,4 +51,31 @@ public sealed class InteropLayoutTests
         Assert.Equal(28, (int)Marshal.OffsetOf<NvmlFieldValue>(nameof(NvmlFieldValue.NvmlReturn)));
         Assert.Equal(32, (int)Marshal.OffsetOf<NvmlFieldValue>(nameof(NvmlFieldValue.ULongLong)));
     }
+
+    [Fact]
+    public void Pci_info_v3_is_68_bytes_with_busId_at_36()
+    {
+        Assert.Equal(68, Unsafe.SizeOf<NvmlPciInfo>());
+        Assert.Equal(16, (int)Marshal.OffsetOf<NvmlPciInfo>(nameof(NvmlPciInfo.Domain)));
+        Assert.Equal(28, (int)Marshal.OffsetOf<NvmlPciInfo>(nameof(NvmlPciInfo.PciDeviceId)));
+        Assert.Equal(36, (int)Marshal.OffsetOf<NvmlPciInfo>(nameof(NvmlPciInfo.BusId)));
+    }
+
+    [Fact]
+    public void Process_info_is_24_bytes_and_v1_is_16()
+    {
+        Assert.Equal(24, Unsafe.SizeOf<NvmlProcessInfo>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<NvmlProcessInfo>(nameof(NvmlProcessInfo.UsedGpuMemory)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<NvmlProcessInfo>(nameof(NvmlProcessInfo.GpuInstanceId)));
+        Assert.Equal(20, (int)Marshal.OffsetOf<NvmlProcessInfo>(nameof(NvmlProcessInfo.ComputeInstanceId)));
+        Assert.Equal(16, Unsafe.SizeOf<NvmlProcessInfoV1>());
+        Assert.Equal(NvmlDevice.ProcessStrideHeader, Unsafe.SizeOf<NvmlProcessInfo>());
+    }
+
+    [Fact]
+    public void Temperature_v1_is_12_bytes_and_its_version_is_NVML_STRUCT_VERSION()
+    {
+        Assert.Equal(12, Unsafe.SizeOf<NvmlTemperature>());
+        Assert.Equal(NvmlTemperature.Version1, (uint)Unsafe.SizeOf<NvmlTemperature>() | (1u << 24));
+    }
 }

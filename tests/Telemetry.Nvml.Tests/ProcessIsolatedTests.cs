@@ -56,6 +56,36 @@ public sealed class ProcessIsolatedTests : IDisposable
             result.Values["error.message"]);
     }
 
+    [Fact]
+    public void Old_driver_degrades_per_function_processes_v1_temperature_deprecated_no_power_fields()
+    {
+        var config = WriteConfig("device0.temperature=55\ndevice0.processes=1234:4096,5678:8192");
+
+        var result = RunProbe(FakeNvml.OldDriverPath, new() { ["FAKE_NVML_CONFIG"] = config });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("55", result.Values["device0.temperature"]);
+        Assert.Equal("True", result.Values["device0.temperature_deprecated"]);
+        Assert.Equal("Success", result.Values["device0.processes_status"]);
+        Assert.Equal("1234:4096,5678:8192", result.Values["device0.processes"]);
+        Assert.Equal("True", result.Values["processes_v1"]);
+        Assert.Equal("none", result.Values["device0.power_average_w"]); // field 185 arrived with 12.2
+    }
+
+    [Fact]
+    public void Proc_stride_32_from_the_environment_is_probed_and_decoded()
+    {
+        var config = WriteConfig("devices=2\ndevice1.processes=100:1,200:2,300:3");
+
+        var result = RunProbe(FakeNvml.MainPath, new() { ["FAKE_NVML_CONFIG"] = config, ["FAKE_NVML_PROC_STRIDE"] = "32" });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Values["device0.processes"]);
+        Assert.Equal("100:1,200:2,300:3", result.Values["device1.processes"]);
+        Assert.Equal("32", result.Values["process_stride"]);
+        Assert.Equal("False", result.Values["processes_v1"]);
+    }
+
     private string WriteConfig(string text)
     {
         var path = Path.Combine(_scratch.FullName, "fake-nvml.conf");
@@ -75,7 +105,7 @@ public sealed class ProcessIsolatedTests : IDisposable
         start.ArgumentList.Add(typeof(ProcessIsolatedTests).Assembly.Location);
         start.ArgumentList.Add("open");
         start.ArgumentList.Add(libraryPath);
-        foreach (var name in new[] { "LD_LIBRARY_PATH", "FAKE_NVML_CONFIG", "FAKE_NVML_INIT_ERROR" })
+        foreach (var name in new[] { "LD_LIBRARY_PATH", "FAKE_NVML_CONFIG", "FAKE_NVML_INIT_ERROR", "FAKE_NVML_PROC_STRIDE" })
         {
             start.Environment.Remove(name);
         }

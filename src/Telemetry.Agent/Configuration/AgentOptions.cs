@@ -41,14 +41,54 @@ public sealed class CollectorClientOptions
 
 public sealed class PowerOptions
 {
-    /// <summary><c>nvml</c> and/or <c>simulated</c> (more sources arrive with the power-sources work).</summary>
+    /// <summary>Any of <see cref="KnownSources"/> (DESIGN §6); default <c>nvml</c>.</summary>
     public List<string> Sources { get; set; } = [];
+
+    /// <summary>Sampling rate of the background integrator for devices without an energy counter (10–1000 Hz).</summary>
+    public double IntegrationHz { get; set; } = 10;
+
+    /// <summary>Where sysfs is mounted (amd-sysfs, rapl, relative hwmon paths); tests point it at a fake tree.</summary>
+    public string SysfsRoot { get; set; } = "/sys";
 
     public NvmlOptions Nvml { get; set; } = new();
     public SimulatedPowerOptions Simulated { get; set; } = new();
+    public HwmonOptions Hwmon { get; set; } = new();
+    public DcgmExporterOptions DcgmExporter { get; set; } = new();
 
     public static readonly IReadOnlyList<string> DefaultSources = ["nvml"];
-    public static readonly IReadOnlyList<string> KnownSources = ["nvml", "simulated"];
+    public static readonly IReadOnlyList<string> KnownSources = ["nvml", "amd-sysfs", "rapl", "hwmon", "dcgm-exporter", "simulated"];
+}
+
+public sealed class HwmonOptions
+{
+    public List<HwmonSensorOptions> Sensors { get; set; } = [];
+}
+
+/// <summary>One generic power sensor: a power file and/or a cumulative energy file, each with its scale to W / J.</summary>
+public sealed class HwmonSensorOptions
+{
+    public string Name { get; set; } = "";
+    public string PowerPath { get; set; } = "";
+
+    /// <summary>Multiplier from the file's unit to watts: hwmon power is µW.</summary>
+    public double PowerScale { get; set; } = 1e-6;
+
+    public string EnergyPath { get; set; } = "";
+
+    /// <summary>Multiplier from the file's unit to joules: hwmon energy is µJ.</summary>
+    public double EnergyScale { get; set; } = 1e-6;
+}
+
+public sealed class DcgmExporterOptions
+{
+    /// <summary>dcgm-exporter's metrics URL (its default port is 9400).</summary>
+    public string Url { get; set; } = "http://127.0.0.1:9400/metrics";
+
+    /// <summary>Per-scrape timeout; the scrape runs inside the sampling interval.</summary>
+    public double TimeoutSeconds { get; set; } = 2;
+
+    /// <summary>Only series whose Hostname/hostname label equals this; empty keeps all.</summary>
+    public string Hostname { get; set; } = "";
 }
 
 public sealed class NvmlOptions

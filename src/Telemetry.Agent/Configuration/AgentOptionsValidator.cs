@@ -1,3 +1,5 @@
+using Telemetry.Agent.Power.Integration;
+
 namespace Telemetry.Agent.Configuration;
 
 /// <summary>Checks <see cref="AgentOptions"/> once at start; each error names the key and what is valid.</summary>
@@ -53,6 +55,8 @@ public static class AgentOptionsValidator
             errors.Add($"Agent:Discovery:RefreshSeconds must be at least 1 (got {o.Discovery.RefreshSeconds})");
         }
 
+        ValidatePower(o.Power, errors);
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < o.Servers.Count; i++)
         {
@@ -60,6 +64,60 @@ public static class AgentOptionsValidator
         }
 
         return errors;
+    }
+
+    private static void ValidatePower(PowerOptions p, List<string> errors)
+    {
+        if (!(p.IntegrationHz >= PowerIntegrator.MinHz && p.IntegrationHz <= PowerIntegrator.MaxHz))
+        {
+            errors.Add($"Agent:Power:IntegrationHz must be between {PowerIntegrator.MinHz} and {PowerIntegrator.MaxHz} (got {p.IntegrationHz}): slower misses short power bursts");
+        }
+
+        if (string.IsNullOrWhiteSpace(p.SysfsRoot) || !Path.IsPathRooted(p.SysfsRoot))
+        {
+            errors.Add($"Agent:Power:SysfsRoot '{p.SysfsRoot}' must be an absolute path, e.g. /sys");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < p.Hwmon.Sensors.Count; i++)
+        {
+            var s = p.Hwmon.Sensors[i];
+            var key = $"Agent:Power:Hwmon:Sensors:{i}";
+            if (s.Name.Length == 0 || !names.Add(s.Name))
+            {
+                errors.Add($"{key}:Name is required and must be unique");
+            }
+
+            if (s.PowerPath.Length == 0 && s.EnergyPath.Length == 0)
+            {
+                errors.Add($"{key}: set PowerPath, EnergyPath or both");
+            }
+
+            if (!(s.PowerScale > 0 && double.IsFinite(s.PowerScale)))
+            {
+                errors.Add($"{key}:PowerScale must be a positive number (1e-6 for µW)");
+            }
+
+            if (!(s.EnergyScale > 0 && double.IsFinite(s.EnergyScale)))
+            {
+                errors.Add($"{key}:EnergyScale must be a positive number (1e-6 for µJ)");
+            }
+        }
+
+        if (p.Sources.Contains("hwmon") && p.Hwmon.Sensors.Count == 0)
+        {
+            errors.Add("Agent:Power:Hwmon:Sensors must list at least one sensor when Agent:Power:Sources has hwmon");
+        }
+
+        if (!Uri.TryCreate(p.DcgmExporter.Url, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+        {
+            errors.Add($"Agent:Power:DcgmExporter:Url '{p.DcgmExporter.Url}' is not an http(s) URL, e.g. http://127.0.0.1:9400/metrics");
+        }
+
+        if (!(p.DcgmExporter.TimeoutSeconds > 0 && p.DcgmExporter.TimeoutSeconds <= 60))
+        {
+            errors.Add("Agent:Power:DcgmExporter:TimeoutSeconds must be between 0 and 60");
+        }
     }
 
     private static void ValidateServer(ServerOptions s, string key, HashSet<string> names, List<string> errors)

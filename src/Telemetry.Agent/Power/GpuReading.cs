@@ -3,8 +3,9 @@ using Telemetry.Wire;
 namespace Telemetry.Agent.Power;
 
 /// <summary>
-/// One GPU as a power source read it, in base units. <see cref="EnergyJoules"/> is the device's
-/// cumulative counter (null when the device has none); gauges are null when unsupported.
+/// One GPU (or other power device) as a power source read it, in base units. <see cref="EnergyJoules"/> is
+/// the device's cumulative counter, or the agent's integrated one (<see cref="Method"/> says which; null when
+/// neither exists); gauges are null when unsupported.
 /// </summary>
 public sealed record GpuReading
 {
@@ -22,9 +23,30 @@ public sealed record GpuReading
     public double? TemperatureCelsius { get; init; }
     public bool Lost { get; init; }
 
+    /// <summary>Instantaneous power (NVML field 186) where the driver offers it; <see cref="PowerWatts"/> may be a 1-s average.</summary>
+    public double? PowerInstantWatts { get; init; }
+    public double? SmClockMhz { get; init; }
+    public double? MemoryClockMhz { get; init; }
+
+    /// <summary>e.g. "00000000:31:00.0".</summary>
+    public string? PciBusId { get; init; }
+
+    /// <summary>e.g. "Hopper"; null when unknown.</summary>
+    public string? Architecture { get; init; }
+
     /// <summary>PIDs of the compute processes on this GPU (NVML's running-process list), for server attribution.</summary>
     public IReadOnlyList<int> ProcessIds { get; init; } = [];
+
+    /// <summary>MIG instances of a MIG-enabled GPU; their energy shares are estimates (docs/power-sources.md).</summary>
+    public IReadOnlyList<MigInstanceReading> MigInstances { get; init; } = [];
 }
+
+/// <summary>
+/// One MIG instance. Energy exists only for the physical GPU; <see cref="EstimatedEnergyShare"/> is this
+/// instance's fraction of the GPU's memory slices, an estimate of its share of the GPU's energy.
+/// </summary>
+public sealed record MigInstanceReading(string Uuid, string Name, uint? GpuInstanceId, uint? ComputeInstanceId,
+    double? MemoryTotalBytes, double? MemoryUsedBytes, double EstimatedEnergyShare);
 
 /// <summary>What one read of a power source produced: its GPUs, and problems in plain words.</summary>
 public sealed record PowerReading(IReadOnlyList<GpuReading> Gpus, IReadOnlyList<string> Errors)

@@ -1,26 +1,50 @@
 using Microsoft.Extensions.Logging;
+using Telemetry.Agent.Power.Integration;
 using Telemetry.Nvml;
-using Telemetry.Wire;
 
 namespace Telemetry.Agent.Power;
 
 /// <summary>
-/// NVIDIA GPUs through NVML. Energy comes from the device's total-energy counter (mJ → J in the
-/// NVML layer), never from power × time. If the library cannot be loaded the agent keeps running
-/// its other sources and retries every <see cref="RetryInterval"/>; a GPU that stops answering is
-/// reported as lost while the others continue.
+/// NVIDIA GPUs through NVML. Energy comes from each device's total-energy counter (mJ → J in the NVML
+/// layer); a GPU without one is integrated from power at ≥ 10 Hz in the background (see <see cref="NvmlGpu"/>).
+/// If the library cannot be loaded the agent keeps running its other sources and retries every
+/// <see cref="RetryInterval"/>; a GPU that stops answering is reported as lost while the others continue.
 /// </summary>
-public sealed class NvmlPowerSource(string? libraryPath, ILogger logger, TimeProvider time) : IPowerSource
+public sealed class NvmlPowerSource : IPowerSource
 {
     /// <summary>Re-trying NVML initialisation more often than this only fills logs.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(30);
 
+    private readonly string? _libraryPath;
+    private readonly double _integrationHz;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _integratorGate = new();
     private NvmlLibrary? _library;
-    private List<NvmlDevice> _devices = [];
+    private List<NvmlGpu> _gpus = [];
+    private List<string> _skipped = [];
+    private PowerIntegrator? _integrator;
     private DateTimeOffset _nextAttempt = DateTimeOffset.MinValue;
     private string? _openError;
 
+    public NvmlPowerSource(string? libraryPath, ILogger logger, TimeProvider time)
+        : this(libraryPath, PowerIntegrator.MinHz, logger, time)
+    {
+    }
+
+    /// <summary>With the fallback integrator at <c>Agent:Power:IntegrationHz</c>.</summary>
+    public NvmlPowerSource(string? libraryPath, double integrationHz, ILogger logger, TimeProvider time)
+    {
+        _libraryPath = string.IsNullOrEmpty(libraryPath) ? null : libraryPath;
+        _integrationHz = integrationHz;
+        _logger = logger;
+        _time = time;
+    }
+
     public string Name => "nvml";
+
+    /// <summary>The driver version once the library is open.</summary>
+    public string? DriverVersion => _library?.DriverVersion;
 
     public PowerReading Read()
     {
@@ -29,19 +53,27 @@ public sealed class NvmlPowerSource(string? libraryPath, ILogger logger, TimePro
             return PowerReading.Failed(_openError!);
         }
 
-        var gpus = new List<GpuReading>(_devices.Count);
-        var errors = new List<string>();
-        foreach (var d in _devices)
+        var readings = new List<GpuReading>(_gpus.Count);
+        var errors = new List<string>(_skipped); // e.g. NO_PERMISSION at open: said every read, not only logged once
+        foreach (var gpu in _gpus)
         {
-            gpus.Add(ReadDevice(d, errors));
+            readings.Add(gpu.Read(Integrator, errors));
         }
 
-        return new PowerReading(gpus, errors);
+        return new PowerReading(readings, errors);
+    }
+
+    private PowerIntegrator Integrator()
+    {
+        lock (_integratorGate)
+        {
+            return _integrator ??= new PowerIntegrator(_integrationHz, _time, _logger);
+        }
     }
 
     private bool TryOpen()
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (now < _nextAttempt)
         {
             return false;
@@ -50,31 +82,34 @@ public sealed class NvmlPowerSource(string? libraryPath, ILogger logger, TimePro
         _nextAttempt = now + RetryInterval;
         try
         {
-            var library = NvmlLibrary.Open(string.IsNullOrEmpty(libraryPath) ? null : libraryPath);
-            var devices = new List<NvmlDevice>();
+            var library = NvmlLibrary.Open(_libraryPath);
+            var gpus = new List<NvmlGpu>();
+            var skipped = new List<string>();
             for (var i = 0; i < library.DeviceCount; i++)
             {
                 try
                 {
-                    devices.Add(library.OpenDevice(i));
+                    gpus.Add(new NvmlGpu(library, library.OpenDevice(i), _logger, _time));
                 }
                 catch (NvmlException ex)
                 {
-                    logger.LogWarning("GPU {Index} skipped: {Message}", i, ex.Message);
+                    skipped.Add($"nvml: GPU {i} skipped: {ex.Message}");
+                    _logger.LogWarning("GPU {Index} skipped: {Message}", i, ex.Message);
                 }
             }
 
             _library = library;
-            _devices = devices;
+            _gpus = gpus;
+            _skipped = skipped;
             _openError = null;
-            logger.LogInformation("driver {Driver}, {Count} GPU(s): {Names}", library.DriverVersion, devices.Count, string.Join(", ", devices.Select(d => $"{d.Index}={d.Name} {d.Uuid}")));
+            _logger.LogInformation("driver {Driver}, {Count} GPU(s): {Names}", library.DriverVersion, gpus.Count, string.Join(", ", gpus.Select(d => $"{d.Index}={d.Name} {d.Uuid}")));
             return true;
         }
         catch (Exception ex) when (ex is NvmlException or InvalidOperationException)
         {
             if (_openError != "nvml: " + ex.Message)
             {
-                logger.LogError("{Message}; other sources keep running, retrying every {Seconds} s", ex.Message, RetryInterval.TotalSeconds);
+                _logger.LogError("{Message}; other sources keep running, retrying every {Seconds} s", ex.Message, RetryInterval.TotalSeconds);
             }
 
             _openError = "nvml: " + ex.Message;
@@ -82,39 +117,15 @@ public sealed class NvmlPowerSource(string? libraryPath, ILogger logger, TimePro
         }
     }
 
-    private static GpuReading ReadDevice(NvmlDevice d, List<string> errors)
+    public void Dispose()
     {
-        var energy = d.ReadEnergyJoules();
-        if (energy.Status == NvmlReturn.GpuIsLost)
+        PowerIntegrator? integrator;
+        lock (_integratorGate)
         {
-            errors.Add($"nvml: GPU {d.Index} ({d.Uuid}) is lost (NVML_ERROR_GPU_IS_LOST)");
-            return new GpuReading { Index = (uint)d.Index, Uuid = d.Uuid, Name = d.Name, Source = "nvml", Lost = true };
+            integrator = _integrator;
         }
 
-        if (!energy.IsSuccess)
-        {
-            errors.Add($"nvml: GPU {d.Index} ({d.Uuid}) has no energy counter ({energy.Status}); its energy is not counted");
-        }
-
-        var memory = d.ReadMemory();
-        return new GpuReading
-        {
-            Index = (uint)d.Index,
-            Uuid = d.Uuid,
-            Name = d.Name,
-            Source = "nvml",
-            Method = energy.IsSuccess ? EnergyMethod.Counter : EnergyMethod.Unspecified,
-            EnergyJoules = energy.IsSuccess ? energy.Value : null,
-            PowerWatts = Value(d.ReadPowerWatts()),
-            PowerLimitWatts = Value(d.ReadPowerLimitWatts()),
-            UtilizationRatio = Value(d.ReadUtilizationRatio()),
-            MemoryUsedBytes = memory.IsSuccess ? memory.Value.UsedBytes : null,
-            MemoryTotalBytes = memory.IsSuccess ? memory.Value.TotalBytes : null,
-            TemperatureCelsius = Value(d.ReadTemperatureCelsius()),
-        };
+        integrator?.Dispose(); // stop sampling before the library goes away
+        _library?.Dispose();
     }
-
-    private static double? Value(NvmlResult<double> r) => r.IsSuccess ? r.Value : null;
-
-    public void Dispose() => _library?.Dispose();
 }

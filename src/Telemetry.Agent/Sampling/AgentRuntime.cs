@@ -133,12 +133,9 @@ public sealed class AgentRuntime : IDisposable
         }
     }
 
-    private static IPowerSource CreatePowerSource(string name, AgentOptions options, SimulatedWorkload workload, ILoggerFactory loggers, TimeProvider time) => name switch
-    {
-        "nvml" => new NvmlPowerSource(options.Power.Nvml.LibraryPath, loggers.CreateLogger("nvml"), time),
-        "simulated" => new SimulatedPowerSource(workload, options.Power.Simulated.Gpus, options.Power.Simulated.Model, time),
-        _ => throw new ArgumentException($"unknown power source '{name}'", nameof(name)),
-    };
+    /// <summary>Sources that integrate power start their background sampler on first need and stop it on Dispose.</summary>
+    private static IPowerSource CreatePowerSource(string name, AgentOptions options, SimulatedWorkload workload, ILoggerFactory loggers, TimeProvider time) =>
+        PowerSourceFactory.Create(name, options.Power, workload, loggers, time);
 
     /// <summary>Reads every power source once (each sample, and the <c>gpus</c> command).</summary>
     public PowerReading ReadPowerOnce()

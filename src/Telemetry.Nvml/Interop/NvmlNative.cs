@@ -68,4 +68,52 @@ internal static unsafe partial class NvmlNative
     /// <summary>Deprecated in 13.0 but still exported by every driver; TemperatureV is 12.8+ only.</summary>
     [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetTemperature")]
     internal static partial int DeviceGetTemperature(nint device, int sensorType, out uint temperatureCelsius);
+
+    /// <summary>In/out struct: the caller sets version 0x0100000C and sensorType 0. 12.8+ drivers only.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetTemperatureV")]
+    internal static partial int DeviceGetTemperatureV(nint device, NvmlTemperature* temperature);
+
+    /// <summary>SUCCESS means "some populated": each entry carries its own status.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetFieldValues")]
+    internal static partial int DeviceGetFieldValues(nint device, int valuesCount, NvmlFieldValue* values);
+
+    /// <summary><c>nvmlClockType_t</c>: GRAPHICS 0, SM 1, MEM 2, VIDEO 3; MHz.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetClockInfo")]
+    internal static partial int DeviceGetClockInfo(nint device, int clockType, out uint clockMhz);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetArchitecture")]
+    internal static partial int DeviceGetArchitecture(nint device, out uint architecture);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetPciInfo_v3")]
+    internal static partial int DeviceGetPciInfoV3(nint device, NvmlPciInfo* pci);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetHandleByUUID")]
+    internal static partial int DeviceGetHandleByUuid(byte* uuid, out nint device);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetMigMode")]
+    internal static partial int DeviceGetMigMode(nint device, out uint currentMode, out uint pendingMode);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetMaxMigDeviceCount")]
+    internal static partial int DeviceGetMaxMigDeviceCount(nint device, out uint count);
+
+    /// <summary>NOT_FOUND for an empty slot. MIG handles can be invalidated and reused: do not cache them.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetMigDeviceHandleByIndex")]
+    internal static partial int DeviceGetMigDeviceHandleByIndex(nint device, uint index, out nint migDevice);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetGpuInstanceId")]
+    internal static partial int DeviceGetGpuInstanceId(nint device, out uint id);
+
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetComputeInstanceId")]
+    internal static partial int DeviceGetComputeInstanceId(nint device, out uint id);
+
+    /// <summary>
+    /// In/out count. Records are 24 bytes by the header, but R535 wrote 32, so the buffer is raw bytes
+    /// and the stride is probed (reference gpu-energy.md 1.6).
+    /// </summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetComputeRunningProcesses_v3")]
+    internal static partial int DeviceGetComputeRunningProcessesV3(nint device, ref uint infoCount, byte* infos);
+
+    /// <summary>The unversioned name is the v1 ABI: 16-byte records. For drivers before R510.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetComputeRunningProcesses")]
+    internal static partial int DeviceGetComputeRunningProcessesV1(nint device, ref uint infoCount, NvmlProcessInfoV1* infos);
 }

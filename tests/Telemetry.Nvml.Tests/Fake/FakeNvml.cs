@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Telemetry.Nvml.Interop;
 
 namespace Telemetry.Nvml.Tests.Fake;
 
@@ -47,6 +48,14 @@ internal static unsafe partial class FakeNvml
     /// <summary>Manual clock: energy and power are evaluated at this many seconds after the config load.</summary>
     [LibraryImport(Library, EntryPoint = "fakeNvmlSetTime")]
     internal static partial void SetTime(double seconds);
+
+    /// <summary>Device <paramref name="index"/> answers GPU_IS_LOST to every call (true) or comes back (false).</summary>
+    [LibraryImport(Library, EntryPoint = "fakeNvmlSetLost")]
+    internal static partial void SetLost(int index, [MarshalAs(UnmanagedType.I4)] bool lost);
+
+    /// <summary>A driver reload: every energy counter restarts from 0 now.</summary>
+    [LibraryImport(Library, EntryPoint = "fakeNvmlReloadDriver")]
+    internal static partial void ReloadDriver();
 
     [LibraryImport(Library, EntryPoint = "fakeNvmlUseRealClock")]
     internal static partial void UseRealClock();

@@ -33,9 +33,17 @@ public static class NvmlProbe
                 Print($"device{i}.memory_status", memory.Status);
                 Print($"device{i}.memory_used", memory.Value.UsedBytes);
                 Print($"device{i}.memory_v1", device.UsesMemoryInfoV1);
+                Print($"device{i}.temperature", device.ReadTemperatureCelsius().Value);
+                Print($"device{i}.temperature_deprecated", device.UsesDeprecatedTemperature);
+                var processes = device.ReadComputeProcesses();
+                Print($"device{i}.processes_status", processes.Status);
+                Print($"device{i}.processes", string.Join(",", processes.Value.Select(p => $"{p.Pid}:{p.UsedMemoryBytes}")));
+                Print($"device{i}.power_average_w", device.ReadPowerFields().Value.AverageWatts?.ToString(CultureInfo.InvariantCulture) ?? "none");
             }
 
             Print("loaded_from", Interop.NvmlLoader.LoadedFrom);
+            Print("process_stride", nvml.ProcessStride);
+            Print("processes_v1", nvml.ProcessesV1Only);
             return 0;
         }
         catch (NvmlException ex)

@@ -18,6 +18,8 @@ void fake_config_defaults(fake_config *config)
     memset(config, 0, sizeof(*config));
     config->device_count = 1;
     config->energy_update_ns = 100LL * 1000000LL; /* driver update period, reference gpu-energy.md 2.1 */
+    config->process_stride = 24;                  /* sizeof(nvmlProcessInfo_v2_t) */
+    config->time_s = -1;
     snprintf(config->driver_version, sizeof(config->driver_version), "550.163.01");
     snprintf(config->nvml_version, sizeof(config->nvml_version), "12.550.163.01");
     for (int i = 0; i < FAKE_MAX_DEVICES; i++) {
@@ -33,6 +35,8 @@ void fake_config_defaults(fake_config *config)
         d->memory_total = 85899345920ULL;
         d->temperature_c = 40;
         d->lost_after_calls = -1;
+        d->sm_clock_mhz = 1980;
+        d->mem_clock_mhz = 2619;
     }
 }
 
@@ -112,6 +116,31 @@ static int parse_trace(char *value, fake_device *d, char *err, size_t err_len)
     return 0;
 }
 
+/* "pid:bytes,pid:bytes,..." */
+static int parse_processes(char *value, fake_device *d, char *err, size_t err_len)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(value, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(item, ':');
+        unsigned long long pid, bytes;
+        if (colon == NULL || n == FAKE_MAX_PROCESSES) {
+            snprintf(err, err_len, "processes: pid:bytes pairs, at most %d", FAKE_MAX_PROCESSES);
+            return -1;
+        }
+        *colon = '\0';
+        if (parse_ull(trim(item), 0xffffffffULL, &pid) != 0 || parse_ull(trim(colon + 1), ~0ULL, &bytes) != 0) {
+            snprintf(err, err_len, "processes: bad pid or bytes");
+            return -1;
+        }
+        d->process_pids[n] = (unsigned int)pid;
+        d->process_memory[n] = bytes;
+        n++;
+    }
+    d->process_count = n;
+    return 0;
+}
+
 static int set_string(char *dst, size_t capacity, const char *value, char *err, size_t err_len)
 {
     if (strlen(value) >= capacity) {
@@ -132,10 +161,13 @@ static int set_device_key(fake_device *d, const char *key, char *value, char *er
         return set_string(d->uuid, sizeof(d->uuid), value, err, err_len);
     if (strcmp(key, "trace") == 0)
         return parse_trace(value, d, err, err_len);
+    if (strcmp(key, "processes") == 0)
+        return parse_processes(value, d, err, err_len);
     if (strcmp(key, "energy") == 0) {
-        if (strcmp(value, "unsupported") != 0 && strcmp(value, "supported") != 0)
+        if (strcmp(value, "unsupported") != 0 && strcmp(value, "supported") != 0 && strcmp(value, "no_permission") != 0)
             goto bad;
         d->energy_unsupported = strcmp(value, "unsupported") == 0;
+        d->energy_no_permission = strcmp(value, "no_permission") == 0;
         return 0;
     }
     if (strcmp(key, "power_w") == 0 && parse_double(value, 0, 1e6, &x) == 0) {
@@ -166,6 +198,10 @@ static int set_device_key(fake_device *d, const char *key, char *value, char *er
     else if (strcmp(key, "memory_reserved") == 0) d->memory_reserved = u;
     else if (strcmp(key, "temperature") == 0 && u <= 200) d->temperature_c = (unsigned int)u;
     else if (strcmp(key, "no_permission") == 0 && u <= 1) d->no_permission = (int)u;
+    else if (strcmp(key, "sm_clock") == 0 && u <= 100000) d->sm_clock_mhz = (unsigned int)u;
+    else if (strcmp(key, "mem_clock") == 0 && u <= 100000) d->mem_clock_mhz = (unsigned int)u;
+    else if (strcmp(key, "mig") == 0 && u <= 1) d->mig_enabled = (int)u;
+    else if (strcmp(key, "mig_devices") == 0 && u <= FAKE_MAX_MIG) d->mig_devices = (int)u;
     else goto bad;
     return 0;
 bad:
@@ -191,6 +227,13 @@ static int set_key(fake_config *c, const char *key, char *value, int *max_device
         return set_string(c->driver_version, sizeof(c->driver_version), value, err, err_len);
     if (strcmp(key, "nvml_version") == 0)
         return set_string(c->nvml_version, sizeof(c->nvml_version), value, err, err_len);
+    if (strcmp(key, "time_s") == 0) {
+        double t;
+        if (parse_double(value, 0, 1e9, &t) == 0) {
+            c->time_s = t;
+            return 0;
+        }
+    }
     if (parse_ull(value, 1ULL << 40, &u) == 0) {
         if (strcmp(key, "devices") == 0 && u <= FAKE_MAX_DEVICES) {
             c->device_count = (int)u;
@@ -198,6 +241,10 @@ static int set_key(fake_config *c, const char *key, char *value, int *max_device
         }
         if (strcmp(key, "energy_update_ms") == 0) {
             c->energy_update_ns = (int64_t)u * 1000000LL;
+            return 0;
+        }
+        if (strcmp(key, "proc_stride") == 0 && (u == 24 || u == 32)) {
+            c->process_stride = (int)u;
             return 0;
         }
         if (strcmp(key, "init_error") == 0 && u <= 999) {

@@ -17,6 +17,8 @@
 /* NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE / NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE in nvml.h. */
 #define FAKE_VERSION_CAPACITY 80
 #define FAKE_NS_PER_S 1000000000LL
+#define FAKE_MAX_PROCESSES 16
+#define FAKE_MAX_MIG 7 /* seven 1g slices on an A100/H100 */
 
 typedef unsigned __int128 fake_u128;
 
@@ -40,6 +42,16 @@ typedef struct {
     unsigned long long memory_reserved;
     unsigned int temperature_c;
     int energy_unsupported;        /* 1: the energy call returns NVML_ERROR_NOT_SUPPORTED (pre-Volta) */
+    int energy_no_permission;      /* 1: the energy call returns NVML_ERROR_NO_PERMISSION */
+    unsigned int sm_clock_mhz;
+    unsigned int mem_clock_mhz;
+    int mig_enabled;               /* nvmlDeviceGetMigMode current and pending */
+    int mig_devices;               /* MIG devices present when enabled (<= FAKE_MAX_MIG) */
+    unsigned int process_pids[FAKE_MAX_PROCESSES];
+    unsigned long long process_memory[FAKE_MAX_PROCESSES];
+    int process_count;
+    int forced_lost;               /* fakeNvmlSetLost: every device call returns GPU_IS_LOST */
+    fake_u128 energy_offset;       /* mW*ns at the last fakeNvmlReloadDriver: the counter restarts from 0 */
     int no_permission;             /* 1: nvmlDeviceGetHandleByIndex returns NVML_ERROR_NO_PERMISSION */
     long long lost_after_calls;    /* -1: never; else device calls beyond this count return GPU_IS_LOST */
     long long calls;               /* device calls so far (fault injection) */
@@ -49,6 +61,8 @@ typedef struct {
     int device_count;
     int64_t energy_update_ns; /* counter quantum; 0 = continuous */
     int init_error;           /* nvmlInit returns this code when non-zero */
+    int process_stride;       /* bytes per _v3 process record: 24 (correct) or 32 (the R535 bug) */
+    double time_s;            /* >= 0: start on a manual clock at this time (for child processes) */
     char driver_version[FAKE_VERSION_CAPACITY];
     char nvml_version[FAKE_VERSION_CAPACITY];
     fake_device devices[FAKE_MAX_DEVICES];

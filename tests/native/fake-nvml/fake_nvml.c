@@ -2,12 +2,13 @@
  * ABI-faithful fake of libnvidia-ml.so.1 for GPU-less tests (spec: shared/reference/gpu-energy.md 1.8).
  * Signatures, struct layouts and return codes follow nvml.h (NVML 13.3.29, go-nvml gen/nvml/nvml.h);
  * power and energy come from the configured trace (fake_model.c). One mutex guards all state.
- * Not a simulator of MIG, processes, clocks or PCI info. With -DFAKE_NVML_OLD_DRIVER=1 the versioned
- * symbols newer drivers added (nvmlDeviceGetMemoryInfo_v2, nvmlDeviceGetTemperatureV) and field IDs
- * >= 185 are absent; nvmlInit_v2 / *_v2 handle calls stay, as every driver with an energy counter has them.
+ * PCI info, clocks, MIG and processes live in fake_nvml_topology.c. With -DFAKE_NVML_OLD_DRIVER=1 the
+ * versioned symbols newer drivers added (nvmlDeviceGetMemoryInfo_v2, nvmlDeviceGetTemperatureV,
+ * nvmlDeviceGetComputeRunningProcesses_v3) and field IDs >= 185 are absent; nvmlInit_v2 / *_v2 handle
+ * calls stay, as every driver with an energy counter has them.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "fake_model.h"
+#include "fake_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -15,32 +16,11 @@
 #include <string.h>
 #include <time.h>
 
-#ifndef FAKE_NVML_OLD_DRIVER
-#define FAKE_NVML_OLD_DRIVER 0
-#endif
-
-#define EXPORT __attribute__((visibility("default")))
-
-typedef int nvmlReturn_t;
-enum {
-    NVML_SUCCESS = 0,
-    NVML_ERROR_UNINITIALIZED = 1,
-    NVML_ERROR_INVALID_ARGUMENT = 2,
-    NVML_ERROR_NOT_SUPPORTED = 3,
-    NVML_ERROR_NO_PERMISSION = 4,
-    NVML_ERROR_NOT_FOUND = 6,
-    NVML_ERROR_INSUFFICIENT_SIZE = 7,
-    NVML_ERROR_GPU_IS_LOST = 15,
-    NVML_ERROR_ARGUMENT_VERSION_MISMATCH = 25,
-    NVML_ERROR_UNKNOWN = 999,
-};
-
 /* nvml.h: NVML_FI_DEV_TOTAL_ENERGY_CONSUMPTION, _POWER_AVERAGE, _POWER_INSTANT, _ENERGY. */
 enum { FI_TOTAL_ENERGY = 83, FI_POWER_AVERAGE = 185, FI_POWER_INSTANT = 186, FI_ENERGY = 191 };
 /* nvmlValueType_t */
 enum { VALUE_TYPE_UNSIGNED_INT = 1, VALUE_TYPE_UNSIGNED_LONG_LONG = 3 };
 
-typedef struct nvmlDevice_st { int index; } *nvmlDevice_t;
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;                      /* 8 bytes */
 typedef struct { unsigned long long total, free, used; } nvmlMemory_t;             /* 24 bytes */
 typedef struct {
@@ -75,15 +55,16 @@ _Static_assert(sizeof(nvmlTemperature_t) == 12, "nvmlTemperature_t is 12 bytes")
 #define NVML_MEMORY_V2 ((unsigned int)(sizeof(nvmlMemory_v2_t) | 2u << 24))
 #define NVML_TEMPERATURE_V1 ((unsigned int)(sizeof(nvmlTemperature_t) | 1u << 24))
 
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static fake_config g_config;
+pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+fake_config g_config;
 static int g_config_source;        /* 0 none yet, 1 environment/defaults, 2 fakeNvmlConfigure */
 static int g_refcount;
 static int64_t g_origin_ns;        /* monotonic time of the config load: "driver load" */
 static int g_manual_clock;
 static int64_t g_manual_ns;
 static char g_last_error[256];
-static struct nvmlDevice_st g_handles[FAKE_MAX_DEVICES];
+struct nvmlDevice_st g_handles[FAKE_MAX_DEVICES];
+struct nvmlDevice_st g_mig_handles[FAKE_MAX_DEVICES][FAKE_MAX_MIG];
 
 static int64_t monotonic_ns(void)
 {
@@ -99,11 +80,17 @@ static int64_t now_ns(void)
 
 static void reset_state(void)
 {
-    for (int i = 0; i < FAKE_MAX_DEVICES; i++)
+    for (int i = 0; i < FAKE_MAX_DEVICES; i++) {
         g_handles[i].index = i;
+        g_handles[i].mig = -1;
+        for (int m = 0; m < FAKE_MAX_MIG; m++) {
+            g_mig_handles[i][m].index = i;
+            g_mig_handles[i][m].mig = m;
+        }
+    }
     g_origin_ns = monotonic_ns();
-    g_manual_clock = 0;
-    g_manual_ns = 0;
+    g_manual_clock = g_config.time_s >= 0;
+    g_manual_ns = g_config.time_s >= 0 ? (int64_t)(g_config.time_s * 1e9 + 0.5) : 0;
 }
 
 /* Reads FAKE_NVML_CONFIG (if set) over the defaults. Caller holds g_lock. */
@@ -146,6 +133,9 @@ static nvmlReturn_t init_locked(void)
         return atoi(forced);
     if (g_config.init_error != 0)
         return g_config.init_error;
+    const char *stride = getenv("FAKE_NVML_PROC_STRIDE"); /* the R535 32-byte _v3 records (reference 1.6) */
+    if (stride != NULL && (atoi(stride) == 24 || atoi(stride) == 32))
+        g_config.process_stride = atoi(stride);
     g_refcount++;
     return NVML_SUCCESS;
 }
@@ -250,7 +240,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetCount(unsigned int *deviceCount) { return get_c
 
 static int is_lost(const fake_device *d)
 {
-    return d->lost_after_calls >= 0 && d->calls > d->lost_after_calls;
+    return d->forced_lost || (d->lost_after_calls >= 0 && d->calls > d->lost_after_calls);
 }
 
 static nvmlReturn_t get_handle(unsigned int index, nvmlDevice_t *device)
@@ -261,6 +251,8 @@ static nvmlReturn_t get_handle(unsigned int index, nvmlDevice_t *device)
         r = NVML_ERROR_UNINITIALIZED;
     else if (device == NULL || index >= (unsigned int)g_config.device_count)
         r = NVML_ERROR_INVALID_ARGUMENT;
+    else if (is_lost(&g_config.devices[index]))
+        r = NVML_ERROR_GPU_IS_LOST;
     else if (g_config.devices[index].no_permission)
         r = NVML_ERROR_NO_PERMISSION;
     else if (is_lost(&g_config.devices[index]))
@@ -282,8 +274,9 @@ EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *de
                    : NVML_ERROR_NOT_FOUND;
     for (int i = 0; r == NVML_ERROR_NOT_FOUND && i < g_config.device_count; i++) {
         if (strcmp(g_config.devices[i].uuid, uuid) == 0) {
-            *device = &g_handles[i];
-            r = NVML_SUCCESS;
+            r = is_lost(&g_config.devices[i]) ? NVML_ERROR_GPU_IS_LOST : NVML_SUCCESS;
+            if (r == NVML_SUCCESS)
+                *device = &g_handles[i];
         }
     }
     pthread_mutex_unlock(&g_lock);
@@ -291,25 +284,44 @@ EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *de
 }
 
 /*
- * Every call taking a device handle runs between begin() and end(): lock, check init (1), the
- * handle (2), the out pointer (2), count the call and apply GPU_IS_LOST (15).
+ * Every call taking a device handle runs between a begin and end(): lock, check init (1), the
+ * handle (2; MIG handles only where begin_any accepts them), the out pointer (2), count the call and
+ * apply GPU_IS_LOST (15). *mig is the MIG slot, or -1 for the physical GPU.
  */
-static nvmlReturn_t begin(nvmlDevice_t device, const void *out, fake_device **d)
+nvmlReturn_t begin_any(nvmlDevice_t device, const void *out, fake_device **d, int *mig)
 {
     pthread_mutex_lock(&g_lock);
     if (g_refcount == 0)
         return NVML_ERROR_UNINITIALIZED;
     uintptr_t p = (uintptr_t)device, first = (uintptr_t)&g_handles[0];
-    if (p < first || p >= first + sizeof(g_handles[0]) * (size_t)g_config.device_count || (p - first) % sizeof(g_handles[0]) != 0)
+    uintptr_t first_mig = (uintptr_t)&g_mig_handles[0][0];
+    size_t size = sizeof(g_handles[0]);
+    int physical = p >= first && p < first + size * (size_t)g_config.device_count && (p - first) % size == 0;
+    int in_mig = p >= first_mig && p < first_mig + sizeof(g_mig_handles) && (p - first_mig) % size == 0;
+    if (!physical && !in_mig)
         return NVML_ERROR_INVALID_ARGUMENT;
+    if (in_mig) {
+        const fake_device *parent = &g_config.devices[device->index];
+        if (device->index >= g_config.device_count || !parent->mig_enabled || device->mig >= parent->mig_devices)
+            return NVML_ERROR_INVALID_ARGUMENT; /* a MIG handle that no longer exists */
+    }
     if (out == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
     *d = &g_config.devices[device->index];
+    *mig = device->mig;
     (*d)->calls++;
     return is_lost(*d) ? NVML_ERROR_GPU_IS_LOST : NVML_SUCCESS;
 }
 
-static nvmlReturn_t end(nvmlReturn_t r)
+/* Physical GPUs only: power, energy, clocks and utilisation are "N/A" on MIG handles (reference 1.7). */
+nvmlReturn_t begin(nvmlDevice_t device, const void *out, fake_device **d)
+{
+    int mig = -1;
+    nvmlReturn_t r = begin_any(device, out, d, &mig);
+    return r == NVML_SUCCESS && mig >= 0 ? NVML_ERROR_NOT_SUPPORTED : r;
+}
+
+nvmlReturn_t end(nvmlReturn_t r)
 {
     pthread_mutex_unlock(&g_lock);
     return r;
@@ -324,7 +336,9 @@ static int64_t quantised_ns(int64_t t)
 /* mW*ns -> mJ: 1 mW*ns = 1e-12 J = 1e-9 mJ. Floor, like an integer counter. */
 static unsigned long long energy_mj(const fake_device *d)
 {
-    return (unsigned long long)(fake_energy_mw_ns(d, quantised_ns(now_ns())) / (fake_u128)FAKE_NS_PER_S);
+    fake_u128 e = fake_energy_mw_ns(d, quantised_ns(now_ns()));
+    e = e > d->energy_offset ? e - d->energy_offset : 0;
+    return (unsigned long long)(e / (fake_u128)FAKE_NS_PER_S);
 }
 
 /* Exact trailing 1-s average (over [0, t] while t < 1 s). */
@@ -338,18 +352,27 @@ static unsigned int average_power_mw(const fake_device *d)
     return (unsigned int)(e / (fake_u128)window);
 }
 
+/* A MIG handle gives the MIG device's own name ("<GPU> MIG 1g.<n>gb") and "MIG-" UUID. */
 EXPORT nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length)
 {
     fake_device *d = NULL;
-    nvmlReturn_t r = begin(device, name, &d);
-    return end(r != NVML_SUCCESS ? r : copy_string(name, length, d->name));
+    int mig = -1;
+    nvmlReturn_t r = begin_any(device, name, &d, &mig);
+    char text[FAKE_NAME_CAPACITY + 32];
+    if (r == NVML_SUCCESS && mig >= 0)
+        snprintf(text, sizeof(text), "%.90s MIG 1g", d->name);
+    return end(r != NVML_SUCCESS ? r : copy_string(name, length, mig >= 0 ? text : d->name));
 }
 
 EXPORT nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t device, char *uuid, unsigned int length)
 {
     fake_device *d = NULL;
-    nvmlReturn_t r = begin(device, uuid, &d);
-    return end(r != NVML_SUCCESS ? r : copy_string(uuid, length, d->uuid));
+    int mig = -1;
+    nvmlReturn_t r = begin_any(device, uuid, &d, &mig);
+    char text[FAKE_UUID_CAPACITY + 16];
+    if (r == NVML_SUCCESS && mig >= 0)
+        snprintf(text, sizeof(text), "MIG-%.80s-%d", strncmp(d->uuid, "GPU-", 4) == 0 ? d->uuid + 4 : d->uuid, mig);
+    return end(r != NVML_SUCCESS ? r : copy_string(uuid, length, mig >= 0 ? text : d->uuid));
 }
 
 EXPORT nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, unsigned int *arch)
@@ -367,6 +390,8 @@ EXPORT nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, uns
     nvmlReturn_t r = begin(device, energy, &d);
     if (r == NVML_SUCCESS && d->energy_unsupported)
         r = NVML_ERROR_NOT_SUPPORTED;
+    else if (r == NVML_SUCCESS && d->energy_no_permission)
+        r = NVML_ERROR_NO_PERMISSION;
     if (r == NVML_SUCCESS)
         *energy = energy_mj(d);
     return end(r);
@@ -398,6 +423,8 @@ EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtili
 {
     fake_device *d = NULL;
     nvmlReturn_t r = begin(device, utilization, &d);
+    if (r == NVML_SUCCESS && d->mig_enabled) /* nvml.h: not supported on MIG-enabled GPUs */
+        r = NVML_ERROR_NOT_SUPPORTED;
     if (r == NVML_SUCCESS) {
         utilization->gpu = d->utilization_gpu;
         utilization->memory = d->utilization_memory;
@@ -409,8 +436,13 @@ EXPORT nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtili
 EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *memory)
 {
     fake_device *d = NULL;
-    nvmlReturn_t r = begin(device, memory, &d);
-    if (r == NVML_SUCCESS) {
+    int mig = -1;
+    nvmlReturn_t r = begin_any(device, memory, &d, &mig);
+    if (r == NVML_SUCCESS && mig >= 0) { /* a MIG device: an equal slice, nothing used */
+        memory->total = d->memory_total / (unsigned long long)FAKE_MAX_MIG;
+        memory->used = 0;
+        memory->free = memory->total;
+    } else if (r == NVML_SUCCESS) {
         memory->total = d->memory_total;
         memory->used = d->memory_used + d->memory_reserved;
         memory->free = d->memory_total - memory->used;
@@ -422,10 +454,16 @@ EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t device, nvmlMemory_t *m
 EXPORT nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *memory)
 {
     fake_device *d = NULL;
-    nvmlReturn_t r = begin(device, memory, &d);
+    int mig = -1;
+    nvmlReturn_t r = begin_any(device, memory, &d, &mig);
     if (r == NVML_SUCCESS && memory->version != NVML_MEMORY_V2)
         r = NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
-    if (r == NVML_SUCCESS) {
+    if (r == NVML_SUCCESS && mig >= 0) {
+        memory->total = d->memory_total / (unsigned long long)FAKE_MAX_MIG;
+        memory->reserved = 0;
+        memory->used = 0;
+        memory->free = memory->total;
+    } else if (r == NVML_SUCCESS) {
         memory->total = d->memory_total;
         memory->reserved = d->memory_reserved;
         memory->used = d->memory_used;
@@ -552,6 +590,28 @@ EXPORT void fakeNvmlSetTime(double seconds)
     pthread_mutex_lock(&g_lock);
     g_manual_clock = 1;
     g_manual_ns = seconds > 0 ? (int64_t)(seconds * 1e9 + 0.5) : 0;
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* Makes device `index` answer GPU_IS_LOST to everything (lost != 0), or brings it back (0). */
+EXPORT void fakeNvmlSetLost(int index, int lost)
+{
+    pthread_mutex_lock(&g_lock);
+    if (index >= 0 && index < FAKE_MAX_DEVICES) {
+        g_config.devices[index].forced_lost = lost != 0;
+        if (!lost)
+            g_config.devices[index].lost_after_calls = -1;
+    }
+    pthread_mutex_unlock(&g_lock);
+}
+
+/* A driver reload: every energy counter restarts from 0 at the current time. */
+EXPORT void fakeNvmlReloadDriver(void)
+{
+    pthread_mutex_lock(&g_lock);
+    int64_t t = quantised_ns(now_ns());
+    for (int i = 0; i < FAKE_MAX_DEVICES; i++)
+        g_config.devices[i].energy_offset = fake_energy_mw_ns(&g_config.devices[i], t);
     pthread_mutex_unlock(&g_lock);
 }
 
