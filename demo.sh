@@ -33,7 +33,11 @@ echo "SIMULATED node 'demo-node' is reporting. Metrics: http://127.0.0.1:9464/me
 start=$(date +%s)
 while true; do
   sleep 10
-  echo "---- $(date +%T)  inference_kpi_tokens_per_joule (window=1m, token_type=output)"
-  curl -fs http://127.0.0.1:9464/metrics | grep '^inference_kpi_tokens_per_joule{' | grep 'window="1m"' | grep 'token_type="output"' || echo "(waiting for the first full seconds of data)"
+  echo "---- $(date +%T)  server demo-llm, window 1m, output tokens"
+  metrics=$(curl -fs http://127.0.0.1:9464/metrics || true)
+  for family in inference_kpi_tokens_per_joule inference_kpi_cost_per_million_tokens_usd; do
+    echo "$metrics" | grep "^$family{scope=\"server\"" | grep 'window="1m"' | grep 'token_type="output"' | sed -E 's/\{.*(basis="[a-z]+").*\}/ \1/; s/\{.*\}//' || true
+  done
+  echo "$metrics" | grep '^inference_kpi_latency_seconds{scope="server"' | grep 'window="1m"' | grep 'metric="ttft"' | grep 'quantile="0.99"' | sed -E 's/\{.*\}/ ttft p99/' || echo "(waiting for the first whole slots of data)"
   if [[ "$seconds" != 0 && $(( $(date +%s) - start )) -ge "$seconds" ]]; then break; fi
 done
