@@ -112,16 +112,22 @@ public static class CollectorEndpoints
         await ctx.Response.Body.WriteAsync(scrape.Body, ctx.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task KpisAsync(HttpContext ctx, CollectorService service)
+    private static Task KpisAsync(HttpContext ctx, CollectorService service)
     {
         var scope = ctx.Request.Query["scope"].ToString();
         var window = ctx.Request.Query["window"].ToString();
-        var snapshot = service.Snapshot();
-        ctx.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { Indented = true });
-        await using (writer.ConfigureAwait(false))
+        if (window.Length > 0 && !service.Windows.Any(w => w.Label == window))
         {
-            KpiJson.Write(writer, snapshot, scope.Length > 0 ? scope : null, window.Length > 0 ? window : null);
+            return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"unknown window '{window}': configured are {string.Join(", ", service.Windows.Select(w => w.Label))}");
         }
+
+        if (scope.Length > 0 && !Enum.GetValues<ScopeKind>().Any(k => ScopeKinds.LabelOf(k) == scope))
+        {
+            return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"unknown scope '{scope}': use {string.Join(", ", Enum.GetValues<ScopeKind>().Select(ScopeKinds.LabelOf))}");
+        }
+
+        var document = service.Kpis(scope.Length > 0 ? scope : null, window.Length > 0 ? window : null);
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(ctx.Response.Body, document, KpiJsonContext.Default.KpiDocument, ctx.RequestAborted);
     }
 }

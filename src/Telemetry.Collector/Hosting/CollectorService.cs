@@ -19,6 +19,8 @@ public sealed class CollectorService : IDisposable
     private readonly SnapshotBuilder _snapshots;
     private readonly TimeProvider _time;
     private readonly ScrapeCache _scrapeCache;
+    private readonly Dictionary<string, double> _tierPrices;
+    private readonly Dictionary<string, double> _ttftSlos;
 
     public CollectorService(CollectorOptions options, TimeProvider? time = null)
     {
@@ -29,9 +31,9 @@ public sealed class CollectorService : IDisposable
         _fleet = new FleetState(Windows, Cost);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
-        var tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
-        var ttftSlos = options.Tiers.ToDictionary(t => t.Name, t => t.TtftSloSeconds, StringComparer.Ordinal);
-        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, tierPrices, ttftSlos), TimeSpan.Zero, _time);
+        _tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
+        _ttftSlos = options.Tiers.ToDictionary(t => t.Name, t => t.TtftSloSeconds, StringComparer.Ordinal);
+        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos), TimeSpan.Zero, _time);
     }
 
     public CollectorOptions Options { get; }
@@ -64,6 +66,9 @@ public sealed class CollectorService : IDisposable
     }
 
     public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>The <c>/api/v1/kpis</c> document, optionally filtered by scope kind and window label.</summary>
+    public KpiDocument Kpis(string? scope, string? window) => KpiJson.Build(Snapshot(), scope, window, _tierPrices, _ttftSlos);
 
     public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, CancellationToken ct) => _scrapeCache.GetAsync(format, ct);
 

@@ -1,19 +1,17 @@
-using System.Text.Json;
 using Telemetry.Collector.State;
 
 namespace Telemetry.Collector.Kpi;
 
 /// <summary>
-/// <c>GET /api/v1/kpis</c>: the same rolling KPIs as /metrics, as JSON. One object per scope and
-/// window; ratios that cannot be computed (no energy, no time covered) are omitted, never 0 or Inf.
+/// Builds the <c>GET /api/v1/kpis</c> document from a snapshot, with the same KPI definitions as the
+/// /metrics families (<see cref="KpiView"/>), optionally filtered by scope kind and window label.
 /// </summary>
 public static class KpiJson
 {
-    public static void Write(Utf8JsonWriter w, FleetSnapshot snapshot, string? scope, string? window)
+    public static KpiDocument Build(FleetSnapshot snapshot, string? scope, string? window,
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
     {
-        w.WriteStartObject();
-        w.WriteNumber("timestamp_seconds", snapshot.TakenMs / 1000.0);
-        w.WriteStartArray("kpis");
+        var rows = new List<KpiRow>();
         foreach (var k in snapshot.Kpis)
         {
             var kind = ScopeKinds.LabelOf(k.Scope);
@@ -22,64 +20,37 @@ public static class KpiJson
                 continue;
             }
 
-            w.WriteStartObject();
-            w.WriteString("scope", kind);
-            w.WriteStartObject("labels");
-            foreach (var (name, value) in k.ScopeLabels)
-            {
-                w.WriteString(name, value);
-            }
-
-            w.WriteEndObject();
-            w.WriteString("window", k.Window);
-            w.WriteNumber("covered_seconds", k.CoveredSeconds);
-            w.WriteNumber("input_tokens", k.Sum.InputTokens);
-            w.WriteNumber("output_tokens", k.Sum.OutputTokens);
-            w.WriteNumber("energy_joules", k.Sum.EnergyJoules);
-            WriteByType(w, "tokens_per_joule", k.TokensPerJoule(k.Sum.OutputTokens), k.TokensPerJoule(k.Sum.InputTokens), k.TokensPerJoule(k.Sum.TotalTokens));
-            WriteByType(w, "facility_tokens_per_joule", k.FacilityTokensPerJoule(k.Sum.OutputTokens), k.FacilityTokensPerJoule(k.Sum.InputTokens), k.FacilityTokensPerJoule(k.Sum.TotalTokens));
-            WriteByType(w, "tokens_per_second", k.TokensPerSecond(k.Sum.OutputTokens), k.TokensPerSecond(k.Sum.InputTokens), k.TokensPerSecond(k.Sum.TotalTokens));
-            WriteByType(w, "energy_cost_per_million_tokens_usd", k.EnergyCostPerMillionTokens(k.Sum.OutputTokens), k.EnergyCostPerMillionTokens(k.Sum.InputTokens), k.EnergyCostPerMillionTokens(k.Sum.TotalTokens));
-            WriteByType(w, "total_cost_per_million_tokens_usd", k.TotalCostPerMillionTokens(k.Sum.OutputTokens), k.TotalCostPerMillionTokens(k.Sum.InputTokens), k.TotalCostPerMillionTokens(k.Sum.TotalTokens));
-            if (k.GpuUtilization is { } util)
-            {
-                w.WriteNumber("gpu_utilization_ratio", util);
-            }
-
-            if (k.IdleEnergyRatio is { } idle)
-            {
-                w.WriteNumber("idle_energy_ratio", idle);
-            }
-            w.WriteEndObject();
+            var s = k.Sum;
+            var tier = k.Scope == ScopeKind.Tier ? k.ScopeLabels[0].Value : null;
+            rows.Add(new KpiRow(
+                kind,
+                k.ScopeLabels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal),
+                k.Window,
+                k.CoveredSeconds,
+                s.InputTokens,
+                s.OutputTokens,
+                s.EnergyJoules,
+                ByTokenType.Of(k.TokensPerJoule(s.OutputTokens), k.TokensPerJoule(s.InputTokens), k.TokensPerJoule(s.TotalTokens)),
+                ByTokenType.Of(k.FacilityTokensPerJoule(s.OutputTokens), k.FacilityTokensPerJoule(s.InputTokens), k.FacilityTokensPerJoule(s.TotalTokens)),
+                ByTokenType.Of(k.TokensPerSecond(s.OutputTokens), k.TokensPerSecond(s.InputTokens), k.TokensPerSecond(s.TotalTokens)),
+                ByTokenType.Of(k.EnergyCostPerMillionTokens(s.OutputTokens), k.EnergyCostPerMillionTokens(s.InputTokens), k.EnergyCostPerMillionTokens(s.TotalTokens)),
+                ByTokenType.Of(k.TotalCostPerMillionTokens(s.OutputTokens), k.TotalCostPerMillionTokens(s.InputTokens), k.TotalCostPerMillionTokens(s.TotalTokens)),
+                tier is not null && tierPrices.TryGetValue(tier, out var price) && k.TotalCostPerMillionTokens(s.TotalTokens) is { } cost ? price - cost : null,
+                k.GpuUtilization,
+                k.IdleEnergyRatio,
+                k.Latency.Count == 0 ? null : k.Latency.ToDictionary(h => h.Metric.Replace("_seconds", "", StringComparison.Ordinal), Quantiles, StringComparer.Ordinal),
+                tier is not null && ttftSlos.TryGetValue(tier, out var slo) && slo > 0 && k.Latency.FirstOrDefault(h => h.Metric == "ttft_seconds") is { } ttft
+                    ? HistogramQuantile.FractionAtOrBelow(slo, ttft.Bounds, ttft.Counts)
+                    : null));
         }
 
-        w.WriteEndArray();
-        w.WriteEndObject();
+        return new KpiDocument(snapshot.TakenMs / 1000.0, rows);
     }
 
-    private static void WriteByType(Utf8JsonWriter w, string name, double? output, double? input, double? total)
-    {
-        if (output is null && input is null && total is null)
-        {
-            return;
-        }
-
-        w.WriteStartObject(name);
-        if (output is { } o)
-        {
-            w.WriteNumber("output", o);
-        }
-
-        if (input is { } i)
-        {
-            w.WriteNumber("input", i);
-        }
-
-        if (total is { } t)
-        {
-            w.WriteNumber("total", t);
-        }
-
-        w.WriteEndObject();
-    }
+    private static LatencyQuantiles Quantiles(Windows.LatencyView h) => new(
+        HistogramQuantile.Estimate(0.5, h.Bounds, h.Counts),
+        HistogramQuantile.Estimate(0.9, h.Bounds, h.Counts),
+        HistogramQuantile.Estimate(0.95, h.Bounds, h.Counts),
+        HistogramQuantile.Estimate(0.99, h.Bounds, h.Counts),
+        h.Counts.Sum());
 }

@@ -184,6 +184,34 @@ public sealed class CollectorHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_kpi_api_serves_the_same_numbers_as_json_and_refuses_unknown_filters()
+    {
+        var reports = new Reports(node: "a");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 8; i++)
+        {
+            var r = reports.Next(now - 9000 + (i * 1000), 200, 30, 100, sentMs: now);
+            r.Servers[0].Tier = "gold";
+            await Post(r.ToByteArray());
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/api/v1/kpis?scope=server&window=10s"));
+        var row = Assert.Single(doc.RootElement.GetProperty("kpis").EnumerateArray());
+        Assert.Equal("server", row.GetProperty("scope").GetString());
+        Assert.Equal("srv", row.GetProperty("labels").GetProperty("server").GetString());
+        Assert.Equal(0.5, row.GetProperty("tokens_per_joule").GetProperty("output").GetDouble(), 9);
+        Assert.Equal(100 / (200 * 1.3), row.GetProperty("facility_tokens_per_joule").GetProperty("output").GetDouble(), 9);
+        Assert.True(row.GetProperty("total_cost_per_million_tokens_usd").GetProperty("total").GetDouble() > 0);
+        Assert.False(row.TryGetProperty("margin_per_million_tokens_usd", out _)); // a server is not a tier: omitted, not null
+
+        using var tiers = System.Text.Json.JsonDocument.Parse(await _http.GetStringAsync("/api/v1/kpis?scope=tier"));
+        Assert.All(tiers.RootElement.GetProperty("kpis").EnumerateArray(), t => Assert.True(t.TryGetProperty("margin_per_million_tokens_usd", out _)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/v1/kpis?window=7m")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/v1/kpis?scope=galaxy")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
