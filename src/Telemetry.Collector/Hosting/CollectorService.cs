@@ -21,6 +21,7 @@ public sealed class CollectorService : IDisposable
     private readonly ScrapeCache _scrapeCache;
     private readonly Dictionary<string, double> _tierPrices;
     private readonly Dictionary<string, double> _ttftSlos;
+    private RenderStats _lastRender;
 
     public CollectorService(CollectorOptions options, TimeProvider? time = null)
     {
@@ -33,7 +34,7 @@ public sealed class CollectorService : IDisposable
         Authorizer = new IngestAuthorizer(options.Auth);
         _tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
         _ttftSlos = options.Tiers.ToDictionary(t => t.Name, t => t.TtftSloSeconds, StringComparer.Ordinal);
-        _scrapeCache = new ScrapeCache(w => MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos), TimeSpan.Zero, _time);
+        _scrapeCache = new ScrapeCache(Render, TimeSpan.Zero, _time);
     }
 
     public CollectorOptions Options { get; }
@@ -63,6 +64,13 @@ public sealed class CollectorService : IDisposable
         }
 
         return (outcome, null);
+    }
+
+    private void Render(ExpositionWriter w)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, _lastRender);
+        _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 
     public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());

@@ -23,14 +23,14 @@ internal static class MetricsRenderer
     ];
 
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, RenderStats previous)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);
         KpiFamilies.Render(w, snapshot, tierPrices, ttftSlos);
-        RenderSelf(w, snapshot, stats, lateIncrements);
+        RenderSelf(w, snapshot, stats, lateIncrements, previous);
         w.Finish();
     }
 
@@ -155,8 +155,18 @@ internal static class MetricsRenderer
         });
     }
 
-    private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements)
+    private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements, RenderStats previous)
     {
+        if (previous.Series > 0)
+        {
+            w.BeginFamily("inference_collector_series", MetricType.Gauge, "Sample lines in the previous /metrics render (all families).");
+            w.WriteSample([], previous.Series);
+            w.BeginFamily("inference_collector_render_duration_seconds", MetricType.Gauge, "Time the previous /metrics render took, snapshot included.");
+            w.WriteSample([], previous.Seconds);
+            w.BeginFamily("inference_collector_render_bytes", MetricType.Gauge, "Size of the previous /metrics body.");
+            w.WriteSample([], previous.Bytes);
+        }
+
         w.BeginFamily("inference_collector_reports_accepted", MetricType.Counter, "Reports applied.");
         w.WriteSample([], stats.Accepted);
         w.BeginFamily("inference_collector_reports_duplicate", MetricType.Counter, "Reports acknowledged but not applied again: their (agent instance, sequence) was already applied.");
@@ -270,3 +280,6 @@ internal static class MetricsRenderer
         });
     }
 }
+
+/// <summary>Size and cost of a /metrics render, exported on the next one.</summary>
+internal readonly record struct RenderStats(int Series, double Seconds, int Bytes);

@@ -51,6 +51,9 @@ public sealed class ExpositionWriter : IDisposable
         _buffer = new PooledUtf8Buffer(pool, initialCapacity);
     }
 
+    /// <summary>Sample lines written so far (every bucket, sum and count line included): the series count of a scrape.</summary>
+    public int SampleCount { get; private set; }
+
     /// <summary>The exposition so far; valid until the next write or <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> WrittenMemory
     {
@@ -296,6 +299,7 @@ public sealed class ExpositionWriter : IDisposable
 
     private void WriteValue(double value)
     {
+        SampleCount++;
         _buffer.Write((byte)' ');
         _buffer.WriteDouble(value, _openMetrics);
         _buffer.Write((byte)'\n');

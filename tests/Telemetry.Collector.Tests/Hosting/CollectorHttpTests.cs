@@ -212,6 +212,19 @@ public sealed class CollectorHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_collector_reports_the_size_and_cost_of_its_previous_render()
+    {
+        await Post(new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1).ToByteArray());
+        var first = await _http.GetStringAsync("/metrics");
+        Assert.DoesNotContain("inference_collector_series", first, StringComparison.Ordinal);
+        var second = await _http.GetStringAsync("/metrics");
+        var lines = first.Split('\n').Count(l => l.Length > 0 && l[0] != '#');
+        Assert.Contains($"inference_collector_series {lines}\n", second, StringComparison.Ordinal);
+        Assert.Contains($"inference_collector_render_bytes {System.Text.Encoding.UTF8.GetByteCount(first)}\n", second, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_render_duration_seconds ", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
