@@ -43,7 +43,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             {
                 if (nowMs - node.LastReceivedMs > ForgetAfter.TotalMilliseconds)
                 {
-                    fleet.RemoveNode(node.Node);
+                    fleet.RemoveNode(node);
                     continue;
                 }
 

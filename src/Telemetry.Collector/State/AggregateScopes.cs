@@ -14,6 +14,9 @@ internal sealed class AggregateScope(ScopeKind kind, string name, IReadOnlyList<
     public string Name { get; } = name;
 
     public ScopeWindows Windows { get; } = new(windows);
+
+    /// <summary>Set (under <see cref="Sync"/>) when the scope is forgotten; writers then use a fresh one.</summary>
+    public bool Removed { get; set; }
 }
 
 /// <summary>
@@ -27,23 +30,36 @@ internal sealed class AggregateScopes(IReadOnlyList<WindowDuration> windows)
     public ICollection<AggregateScope> All => _scopes.Values;
 
     /// <summary>Adds an increment; returns true if part of it was too old for some window.</summary>
-    public bool Add(ScopeKind kind, string name, long fromMs, long toMs, in Accumulation value)
-    {
-        var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
-        lock (scope.Sync)
-        {
-            return scope.Windows.Add(fromMs, toMs, value);
-        }
-    }
+    public bool Add(ScopeKind kind, string name, long fromMs, long toMs, Accumulation value) =>
+        Update(kind, name, scope => scope.Windows.Add(fromMs, toMs, value));
 
-    public void AddHistogram(ScopeKind kind, string name, long fromMs, long toMs, HistogramIncrement h)
-    {
-        var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
-        lock (scope.Sync)
+    public void AddHistogram(ScopeKind kind, string name, long fromMs, long toMs, HistogramIncrement h) =>
+        Update(kind, name, scope =>
         {
             scope.Windows.AddHistogram(h.Metric, fromMs, toMs, h.Bounds, h.Counts, h.Sum);
-        }
+            return false;
+        });
+
+    /// <summary>Forgets an idle scope; call under its lock.</summary>
+    public void Remove(AggregateScope scope)
+    {
+        scope.Removed = true;
+        _scopes.TryRemove((scope.Kind, scope.Name), out _);
     }
 
-    public void Remove(AggregateScope scope) => _scopes.TryRemove((scope.Kind, scope.Name), out _);
+    /// <summary>Applies <paramref name="update"/> under the scope's lock, never to a scope being forgotten at that moment.</summary>
+    private bool Update(ScopeKind kind, string name, Func<AggregateScope, bool> update)
+    {
+        while (true)
+        {
+            var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
+            lock (scope.Sync)
+            {
+                if (!scope.Removed)
+                {
+                    return update(scope);
+                }
+            }
+        }
+    }
 }

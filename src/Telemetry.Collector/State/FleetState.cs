@@ -37,14 +37,31 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
 
     public ICollection<NodeState> Nodes => _nodes.Values;
 
-    public bool RemoveNode(string node) => _nodes.TryRemove(node, out _);
+    /// <summary>Forgets a node; call under its lock.</summary>
+    public void RemoveNode(NodeState node)
+    {
+        node.Removed = true;
+        _nodes.TryRemove(node.Node, out _);
+    }
 
     public ApplyOutcome Apply(NodeReport report, long receivedMs)
     {
-        var node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), Windows);
         List<ScopeIncrement> aggregates;
         List<ScopeHistogramIncrement> histograms;
-        lock (node.Sync)
+        NodeState node;
+        while (true)
+        {
+            node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), Windows);
+            node.Sync.Enter();
+            if (!node.Removed)
+            {
+                break; // hold the lock; released below
+            }
+
+            node.Sync.Exit();
+        }
+
+        try
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
             if (sameInstance && report.Sequence <= node.LastSequence)
@@ -135,6 +152,10 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 };
                 windows?.AddHistogram(h.Histogram.Metric, h.FromMs, h.ToMs, h.Histogram.Bounds, h.Histogram.Counts, h.Histogram.Sum);
             }
+        }
+        finally
+        {
+            node.Sync.Exit();
         }
 
         foreach (var a in aggregates)

@@ -33,4 +33,7 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     public Dictionary<string, GpuState> Gpus { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ServerState> Servers { get; } = new(StringComparer.Ordinal);
     public ScopeWindows Windows { get; } = new(windows);
+
+    /// <summary>Set (under <see cref="Sync"/>) when the node is forgotten; a late report then starts a fresh state.</summary>
+    public bool Removed { get; set; }
 }

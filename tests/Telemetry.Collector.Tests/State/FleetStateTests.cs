@@ -181,4 +181,18 @@ public sealed class FleetStateTests
         Assert.Equal(1000, k.Sum.OutputTokens, 6);
         Assert.Equal(2000, k.Sum.EnergyJoules, 6);
     }
+
+    [Fact]
+    public void A_node_silent_for_a_day_is_forgotten_and_starts_fresh_when_it_returns()
+    {
+        var (fleet, snapshots) = New();
+        var reports = new Reports();
+        fleet.Apply(reports.Next(T0, 0, 0, 0), T0);
+        var dayLater = T0 + (long)SnapshotBuilder.ForgetAfter.TotalMilliseconds + 1000;
+        Assert.Empty(snapshots.Build(dayLater).Nodes);
+
+        var back = new Reports(instance: "i2").Next(dayLater, 0, 0, 0);
+        Assert.Equal(ApplyOutcome.Accepted, fleet.Apply(back, dayLater));
+        Assert.Single(snapshots.Build(dayLater).Nodes);
+    }
 }
