@@ -38,7 +38,7 @@ public static class KpiJson
                 tier is not null && tierPrices.TryGetValue(tier, out var price) && k.TotalCostPerMillionTokens(s.TotalTokens) is { } cost ? price - cost : null,
                 k.GpuUtilization,
                 k.IdleEnergyRatio,
-                k.Latency.Count == 0 ? null : k.Latency.ToDictionary(h => h.Metric.Replace("_seconds", "", StringComparison.Ordinal), Quantiles, StringComparer.Ordinal),
+                k.Latency.Count == 0 ? null : k.Latency.ToDictionary(h => Metrics.KpiFamilies.LatencyMetricLabel(h.Metric), Quantiles, StringComparer.Ordinal),
                 tier is not null && ttftSlos.TryGetValue(tier, out var slo) && slo > 0 && k.Latency.FirstOrDefault(h => h.Metric == "ttft_seconds") is { } ttft
                     ? HistogramQuantile.FractionAtOrBelow(slo, ttft.Bounds, ttft.Counts)
                     : null));

@@ -112,7 +112,7 @@ internal static class KpiFamilies
     }
 
     /// <summary>Wire histogram keys (<c>ttft_seconds</c>) to the <c>metric</c> label values of DESIGN §5 (<c>ttft</c>).</summary>
-    private static string LatencyMetricLabel(string key) => key.EndsWith("_seconds", StringComparison.Ordinal) ? key[..^"_seconds".Length] : key;
+    internal static string LatencyMetricLabel(string key) => key.EndsWith("_seconds", StringComparison.Ordinal) ? key[..^"_seconds".Length] : key;
 
     private static void PerTokenType(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<KpiView, double, double?> value)
     {

@@ -30,15 +30,31 @@ internal sealed class AggregateScopes(IReadOnlyList<WindowDuration> windows)
     public ICollection<AggregateScope> All => _scopes.Values;
 
     /// <summary>Adds an increment; returns true if part of it was too old for some window.</summary>
-    public bool Add(ScopeKind kind, string name, long fromMs, long toMs, Accumulation value) =>
-        Update(kind, name, scope => scope.Windows.Add(fromMs, toMs, value));
+    public bool Add(ScopeKind kind, string name, long fromMs, long toMs, in Accumulation value)
+    {
+        var scope = Acquire(kind, name);
+        try
+        {
+            return scope.Windows.Add(fromMs, toMs, value);
+        }
+        finally
+        {
+            scope.Sync.Exit();
+        }
+    }
 
-    public void AddHistogram(ScopeKind kind, string name, long fromMs, long toMs, HistogramIncrement h) =>
-        Update(kind, name, scope =>
+    public void AddHistogram(ScopeKind kind, string name, long fromMs, long toMs, HistogramIncrement h)
+    {
+        var scope = Acquire(kind, name);
+        try
         {
             scope.Windows.AddHistogram(h.Metric, fromMs, toMs, h.Bounds, h.Counts, h.Sum);
-            return false;
-        });
+        }
+        finally
+        {
+            scope.Sync.Exit();
+        }
+    }
 
     /// <summary>Forgets an idle scope; call under its lock.</summary>
     public void Remove(AggregateScope scope)
@@ -47,19 +63,19 @@ internal sealed class AggregateScopes(IReadOnlyList<WindowDuration> windows)
         _scopes.TryRemove((scope.Kind, scope.Name), out _);
     }
 
-    /// <summary>Applies <paramref name="update"/> under the scope's lock, never to a scope being forgotten at that moment.</summary>
-    private bool Update(ScopeKind kind, string name, Func<AggregateScope, bool> update)
+    /// <summary>The scope with its lock held — never one being forgotten at that moment. The caller exits the lock.</summary>
+    private AggregateScope Acquire(ScopeKind kind, string name)
     {
         while (true)
         {
             var scope = _scopes.GetOrAdd((kind, name), static (k, w) => new AggregateScope(k.Item1, k.Item2, w), windows);
-            lock (scope.Sync)
+            scope.Sync.Enter();
+            if (!scope.Removed)
             {
-                if (!scope.Removed)
-                {
-                    return update(scope);
-                }
+                return scope;
             }
+
+            scope.Sync.Exit();
         }
     }
 }

@@ -33,6 +33,11 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     private readonly List<Server> _servers = [];
     private Accumulation _nodeOnly;
     private bool _attributed;
+    private Dictionary<string, string>? _modelOfGpu;
+
+    /// <summary>GPU UUID → GPU model name for this report's GPUs, built once.</summary>
+    private Dictionary<string, string> ModelOfGpu =>
+        _modelOfGpu ??= _gpus.ToDictionary(g => g.Uuid, g => g.Model, StringComparer.Ordinal);
 
     private sealed record Server(string Name, string Tier, string[] GpuUuids, TimeSpanMs TokenSpan, List<(string Model, Accumulation Tokens)> Streams,
         List<HistogramIncrement> Histograms)
@@ -97,7 +102,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     public List<ScopeHistogramIncrement> Histograms(string siteName, string pool)
     {
         var result = new List<ScopeHistogramIncrement>();
-        var modelOfGpu = _gpus.ToDictionary(g => g.Uuid, g => g.Model, StringComparer.Ordinal);
+        var modelOfGpu = ModelOfGpu;
         foreach (var s in _servers)
         {
             var gpuModels = s.GpuUuids.Where(modelOfGpu.ContainsKey).Select(u => modelOfGpu[u]).Distinct(StringComparer.Ordinal).ToList();
@@ -160,10 +165,9 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
             }
         }
 
-        var modelOfGpu = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (uuid, model, value) in _gpus)
+        var modelOfGpu = ModelOfGpu;
+        foreach (var (_, model, value) in _gpus)
         {
-            modelOfGpu[uuid] = model;
             result.Add(new(ScopeKind.GpuModel, model, power.FromMs, power.ToMs, value));
         }
 
