@@ -2,11 +2,11 @@ using BenchmarkDotNet.Running;
 using Telemetry.Benchmarks;
 
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
-// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]       (fleet-scale collector run, issue 5)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file]] (fleet-scale collector run, issue 5)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 if (args is ["scale", ..])
 {
-    ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500);
+    ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500, args.Length > 2 ? args[2] : null);
     return 0;
 }
 

@@ -13,7 +13,7 @@ namespace Telemetry.Benchmarks;
 /// </summary>
 internal static class ScaleRun
 {
-    public static void Run(int nodes)
+    public static void Run(int nodes, string? bodyPath = null)
     {
         var options = new CollectorOptions
         {
@@ -56,6 +56,10 @@ internal static class ScaleRun
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms; " +
                 $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms, {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
+            if (i == 0 && bodyPath is not null)
+            {
+                File.WriteAllBytes(bodyPath, scrape.Body.ToArray()); // for a look at what the bytes are spent on
+            }
         }
 
         GC.Collect();

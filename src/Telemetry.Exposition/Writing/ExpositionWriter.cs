@@ -19,7 +19,7 @@ namespace Telemetry.Exposition;
 public sealed class ExpositionWriter : IDisposable
 {
     /// <summary>Label values escape <c>\</c>, <c>"</c> and line feed in both formats.</summary>
-    private static readonly SearchValues<byte> LabelValueEscapes = SearchValues.Create("\\\"\n"u8);
+    internal static readonly SearchValues<byte> LabelValueEscapes = SearchValues.Create("\\\"\n"u8);
 
     /// <summary>0.0.4 HELP escapes only <c>\</c> and line feed (exposition_formats.md, "Comments, help text, and type information").</summary>
     private static readonly SearchValues<byte> TextHelpEscapes = SearchValues.Create("\\\n"u8);
@@ -192,6 +192,99 @@ public sealed class ExpositionWriter : IDisposable
         WriteHistogramLine(name, "_count"u8, labels, leBound: null, count);
     }
 
+    /// <summary>Writes one sample of the current counter or gauge family with a pre-encoded label set.</summary>
+    public void WriteSample(LabelSet labels, double value) => WriteSample(labels, LabelSet.Empty, LabelSet.Empty, value);
+
+    /// <summary>
+    /// Writes one sample of the current counter or gauge family whose labels are <paramref name="first"/>, then
+    /// <paramref name="second"/>, then <paramref name="third"/> (any may be <see cref="LabelSet.Empty"/>; names disjoint).
+    /// </summary>
+    public void WriteSample(LabelSet first, LabelSet second, LabelSet third, double value)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(MetricType.Gauge);
+        AssertDisjoint(first, second, third);
+        Debug.Assert(
+            _familyType != MetricType.Counter || value >= 0,
+            "Counters are never NaN or negative (OpenMetrics forbids both); the writer would still write them.");
+
+        _buffer.WriteAscii(name);
+        if (_familyType == MetricType.Counter)
+        {
+            _buffer.Write("_total"u8);
+        }
+
+        WriteLabels(first, second, third, default, extraValue: null);
+        WriteValue(value);
+    }
+
+    /// <summary>
+    /// <see cref="WriteHistogram(ReadOnlySpan{Label}, ReadOnlySpan{double}, ReadOnlySpan{double}, double, double)"/>
+    /// with a pre-encoded label set.
+    /// </summary>
+    public void WriteHistogram(LabelSet labels, ReadOnlySpan<double> upperBounds, ReadOnlySpan<double> cumulativeCounts, double count, double sum)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(MetricType.Histogram);
+        if (labels.Contains("le"))
+        {
+            throw new ArgumentException("'le' is reserved for histogram buckets.", nameof(labels));
+        }
+
+        SampleArguments.ValidateBounds(upperBounds, cumulativeCounts);
+        Debug.Assert(
+            count >= 0 && (cumulativeCounts.IsEmpty || cumulativeCounts[^1] <= count),
+            "Bucket counts are cumulative and never exceed the total count.");
+
+        for (int i = 0; i < upperBounds.Length; i++)
+        {
+            WriteLine(name, "_bucket"u8, labels, "le=\""u8, upperBounds[i], cumulativeCounts[i]);
+        }
+
+        WriteLine(name, "_bucket"u8, labels, "le=\""u8, double.PositiveInfinity, count);
+        WriteLine(name, "_sum"u8, labels, default, null, sum);
+        WriteLine(name, "_count"u8, labels, default, null, count);
+    }
+
+    /// <summary>
+    /// <see cref="WriteSummary(ReadOnlySpan{Label}, ReadOnlySpan{ValueTuple{double, double}}, double, double)"/> with
+    /// pre-encoded label sets, written in the order <paramref name="first"/>, <paramref name="second"/>, <paramref name="third"/>.
+    /// </summary>
+    public void WriteSummary(LabelSet first, LabelSet second, LabelSet third, ReadOnlySpan<(double Quantile, double Value)> quantiles, double count, double sum)
+    {
+        ThrowIfNotWritable();
+        string name = CurrentFamily(MetricType.Summary);
+        AssertDisjoint(first, second, third);
+        foreach (var (q, _) in quantiles)
+        {
+            if (!(q >= 0 && q <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(quantiles), q, "Quantiles lie in [0, 1].");
+            }
+        }
+
+        if (first.Contains("quantile") || second.Contains("quantile") || third.Contains("quantile"))
+        {
+            throw new ArgumentException("The 'quantile' label is written by WriteSummary.", nameof(first));
+        }
+
+        foreach (var (q, value) in quantiles)
+        {
+            _buffer.WriteAscii(name);
+            WriteLabels(first, second, third, "quantile=\""u8, q);
+            WriteValue(value);
+        }
+
+        _buffer.WriteAscii(name);
+        _buffer.Write("_sum"u8);
+        WriteLabels(first, second, third, default, null);
+        WriteValue(sum);
+        _buffer.WriteAscii(name);
+        _buffer.Write("_count"u8);
+        WriteLabels(first, second, third, default, null);
+        WriteValue(count);
+    }
+
     /// <summary>Ends the exposition: OpenMetrics "MUST end with EOF" (<c># EOF\n</c>); 0.0.4 has no terminator. Idempotent.</summary>
     public void Finish()
     {
@@ -295,6 +388,69 @@ public sealed class ExpositionWriter : IDisposable
         }
 
         _buffer.Write((byte)'}');
+    }
+
+    private void WriteLine(string name, ReadOnlySpan<byte> suffix, LabelSet labels, ReadOnlySpan<byte> extraName, double? extraValue, double value)
+    {
+        _buffer.WriteAscii(name);
+        _buffer.Write(suffix);
+        WriteLabels(labels, LabelSet.Empty, LabelSet.Empty, extraName, extraValue);
+        WriteValue(value);
+    }
+
+    /// <summary>The pre-encoded sets in order, then the extra float label (<c>le</c>/<c>quantile</c>) when given.</summary>
+    private void WriteLabels(LabelSet first, LabelSet second, LabelSet third, ReadOnlySpan<byte> extraName, double? extraValue)
+    {
+        if (first.IsEmpty && second.IsEmpty && third.IsEmpty && extraValue is null)
+        {
+            return;
+        }
+
+        _buffer.Write((byte)'{');
+        bool any = false;
+        foreach (var set in (ReadOnlySpan<LabelSet>)[first, second, third])
+        {
+            if (set.IsEmpty)
+            {
+                continue;
+            }
+
+            if (any)
+            {
+                _buffer.Write((byte)',');
+            }
+
+            _buffer.Write(set.Encoded);
+            any = true;
+        }
+
+        if (extraValue is double bound)
+        {
+            if (any)
+            {
+                _buffer.Write((byte)',');
+            }
+
+            _buffer.Write(extraName);
+            _buffer.WriteDouble(bound, _openMetrics);
+            _buffer.Write((byte)'"');
+        }
+
+        _buffer.Write((byte)'}');
+    }
+
+    [Conditional("DEBUG")]
+    private static void AssertDisjoint(LabelSet first, LabelSet second, LabelSet third)
+    {
+        foreach (var n in second.Names)
+        {
+            Debug.Assert(!first.Contains(n), $"label '{n}' appears twice");
+        }
+
+        foreach (var n in third.Names)
+        {
+            Debug.Assert(!first.Contains(n) && !second.Contains(n), $"label '{n}' appears twice");
+        }
     }
 
     private void WriteValue(double value)

@@ -27,9 +27,11 @@ public sealed class ReferenceEquivalenceTests
     ];
 
     [Theory]
-    [InlineData(ExpositionFormat.PrometheusText004)]
-    [InlineData(ExpositionFormat.OpenMetrics100)]
-    public void Fast_writer_matches_reference_writer_on_random_payloads(ExpositionFormat format)
+    [InlineData(ExpositionFormat.PrometheusText004, false)]
+    [InlineData(ExpositionFormat.OpenMetrics100, false)]
+    [InlineData(ExpositionFormat.PrometheusText004, true)]
+    [InlineData(ExpositionFormat.OpenMetrics100, true)]
+    public void Fast_writer_matches_reference_writer_on_random_payloads(ExpositionFormat format, bool preEncodedLabels)
     {
         bool openMetrics = format == ExpositionFormat.OpenMetrics100;
         var random = new Random(Seed);
@@ -40,7 +42,7 @@ public sealed class ReferenceEquivalenceTests
             var reference = new ReferenceWriter(openMetrics);
             for (int f = 0; f < FamiliesPerPayload; f++, families++)
             {
-                WriteRandomFamily(random, $"f{f}", fast, reference);
+                WriteRandomFamily(random, $"f{f}", fast, reference, preEncodedLabels);
             }
 
             fast.Finish();
@@ -77,7 +79,7 @@ public sealed class ReferenceEquivalenceTests
         }
     }
 
-    private static void WriteRandomFamily(Random random, string uniqueSuffix, ExpositionWriter fast, ReferenceWriter reference)
+    private static void WriteRandomFamily(Random random, string uniqueSuffix, ExpositionWriter fast, ReferenceWriter reference, bool preEncodedLabels)
     {
         var type = (MetricType)random.Next(3);
         string name = RandomName(random, metric: true) + "_" + uniqueSuffix;
@@ -102,7 +104,15 @@ public sealed class ReferenceEquivalenceTests
 
                 double count = running + random.Next(0, 100);
                 double sum = RandomValue(random);
-                fast.WriteHistogram(labels, bounds, cumulative, count, sum);
+                if (preEncodedLabels)
+                {
+                    fast.WriteHistogram(LabelSet.Of(labels), bounds, cumulative, count, sum);
+                }
+                else
+                {
+                    fast.WriteHistogram(labels, bounds, cumulative, count, sum);
+                }
+
                 reference.WriteHistogram(labels, bounds, cumulative, count, sum);
             }
             else
@@ -113,7 +123,17 @@ public sealed class ReferenceEquivalenceTests
                     value = double.IsNaN(value) ? 0 : -value; // counters are never NaN or negative
                 }
 
-                fast.WriteSample(labels, value);
+                if (preEncodedLabels)
+                {
+                    // The labels split at two random points into three pre-encoded sets, written in order.
+                    int a = random.Next(0, labels.Length + 1), b = random.Next(a, labels.Length + 1);
+                    fast.WriteSample(LabelSet.Of(labels.AsSpan(0, a)), LabelSet.Of(labels.AsSpan(a, b - a)), LabelSet.Of(labels.AsSpan(b)), value);
+                }
+                else
+                {
+                    fast.WriteSample(labels, value);
+                }
+
                 reference.WriteSample(labels, value);
             }
         }

@@ -44,4 +44,26 @@ public sealed class SummaryTests
         Assert.Throws<ArgumentOutOfRangeException>(() => w.WriteSummary([], [(1.5, 1)], 1, 1));
         Assert.Throws<InvalidOperationException>(() => w.WriteSample([], 1));
     }
+
+    [Fact]
+    public void Pre_encoded_label_sets_write_the_same_summary()
+    {
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004);
+        w.BeginFamily("inference_kpi_latency_seconds", MetricType.Summary, "Latency quantiles.");
+        w.WriteSummary(LabelSet.Of(new Label("scope", "fleet")), LabelSet.Empty, LabelSet.Of(new Label("metric", "ttft")), [(0.5, 0.25), (0.99, 1.5)], count: 40, sum: 12.5);
+        Assert.Throws<ArgumentException>(() => w.WriteSummary(LabelSet.Empty, LabelSet.Of(new Label("quantile", "x")), LabelSet.Empty, [(0.5, 1)], 1, 1));
+        w.Finish();
+        Assert.Equal(Render(ExpositionFormat.PrometheusText004), Encoding.UTF8.GetString(w.WrittenMemory.Span));
+    }
+
+    [Fact]
+    public void A_label_set_refuses_invalid_or_repeated_names_and_histograms_refuse_le()
+    {
+        Assert.Throws<ArgumentException>(() => LabelSet.Of(new Label("a-b", "x")));
+        Assert.Throws<ArgumentException>(() => LabelSet.Of(new Label("a", "x"), new Label("a", "y")));
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004);
+        w.BeginFamily("x_seconds", MetricType.Histogram, "x");
+        Assert.Throws<ArgumentException>(() => w.WriteHistogram(LabelSet.Of(new Label("le", "1")), [1.0], [1.0], 1, 1));
+        Assert.Equal("a=\"x\\\"\\n\"", LabelSet.Of(new Label("a", "x\"\n")).ToString());
+    }
 }
