@@ -22,6 +22,14 @@ public sealed class CollectorOptions
     /// <summary>Rolling KPI windows, e.g. <c>["1m","5m","15m","1h"]</c>.</summary>
     public List<string> Windows { get; set; } = [];
 
+    /// <summary>
+    /// Windows in which the per-node and per-server scopes get KPIs: by default only the shortest of
+    /// <see cref="Windows"/>, since at fleet scale those scopes are most of the series and Prometheus can
+    /// take longer ranges of them from the raw counters; <c>["none"]</c> for no node or server KPI series.
+    /// Fleet-wide scopes (fleet, site, pool, model, gpu_model, tier) always get every window.
+    /// </summary>
+    public List<string> NodeKpiWindows { get; set; } = [];
+
     /// <summary>Largest accepted report body (before and after gzip). A node with 8 GPUs and a few
     /// servers sends a few KiB; 1 MiB leaves room for hundreds of streams and histograms.</summary>
     public int MaxReportBytes { get; set; } = 1024 * 1024;

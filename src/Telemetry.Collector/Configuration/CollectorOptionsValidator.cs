@@ -22,6 +22,7 @@ public static class CollectorOptionsValidator
             }
         }
 
+        ValidateNodeKpiWindows(options, errors);
         for (var i = 0; i < options.Auth.Tokens.Count; i++)
         {
             var token = options.Auth.Tokens[i];
@@ -116,6 +117,40 @@ public static class CollectorOptionsValidator
                 errors.Add($"Collector:Cost:Gpus:{i}:HourlyUsd must be a non-negative price (got {g.HourlyUsd})");
             }
         }
+    }
+
+    /// <summary>Value of <see cref="CollectorOptions.NodeKpiWindows"/> that turns node and server KPIs off.</summary>
+    public const string NoWindows = "none";
+
+    private static void ValidateNodeKpiWindows(CollectorOptions options, List<string> errors)
+    {
+        var known = options.Windows.Count > 0 ? options.Windows : CollectorOptions.DefaultWindows;
+        for (var i = 0; i < options.NodeKpiWindows.Count; i++)
+        {
+            var w = options.NodeKpiWindows[i];
+            if (w == NoWindows)
+            {
+                if (options.NodeKpiWindows.Count > 1)
+                {
+                    errors.Add($"Collector:NodeKpiWindows:{i}: '{NoWindows}' must stand alone");
+                }
+            }
+            else if (!known.Contains(w))
+            {
+                errors.Add($"Collector:NodeKpiWindows:{i}: '{w}' is not one of Collector:Windows ({string.Join(", ", known)}), nor '{NoWindows}'");
+            }
+        }
+    }
+
+    /// <summary>The windows of node and server scopes: the configured ones, else the shortest window; none for <c>["none"]</c>.</summary>
+    public static IReadOnlyList<WindowDuration> ResolveNodeKpiWindows(CollectorOptions options, IReadOnlyList<WindowDuration> windows)
+    {
+        if (options.NodeKpiWindows.Count == 0)
+        {
+            return [windows[0]];
+        }
+
+        return [.. windows.Where(w => options.NodeKpiWindows.Contains(w.Label))];
     }
 
     /// <summary>Shorter bearer tokens are guessable; 16 characters of a random token is ~80+ bits.</summary>

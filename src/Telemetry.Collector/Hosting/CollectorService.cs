@@ -29,7 +29,8 @@ public sealed class CollectorService : IDisposable
         _time = time ?? TimeProvider.System;
         Windows = CollectorOptionsValidator.ResolveWindows(options);
         Cost = new CostModel(options.Cost);
-        _fleet = new FleetState(Windows, Cost);
+        NodeKpiWindows = CollectorOptionsValidator.ResolveNodeKpiWindows(options, Windows);
+        _fleet = new FleetState(Windows, Cost, NodeKpiWindows);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
         _tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
@@ -39,6 +40,9 @@ public sealed class CollectorService : IDisposable
 
     public CollectorOptions Options { get; }
     public IReadOnlyList<WindowDuration> Windows { get; }
+
+    /// <summary>The windows node and server scopes are kept in (Collector:NodeKpiWindows).</summary>
+    public IReadOnlyList<WindowDuration> NodeKpiWindows { get; }
     public IngestStats Stats { get; } = new();
     public IngestAuthorizer Authorizer { get; }
 

@@ -1,6 +1,7 @@
 using Telemetry.Collector.Configuration;
 using Telemetry.Collector.State;
 using Telemetry.Collector.Windows;
+using Telemetry.Exposition;
 
 namespace Telemetry.Collector.Kpi;
 
@@ -8,9 +9,13 @@ namespace Telemetry.Collector.Kpi;
 /// Builds a <see cref="FleetSnapshot"/>: copies every node's state and sums each scope's ring over
 /// each window. Windows end <see cref="SettleSeconds"/> before now, so the seconds they cover have
 /// had time to receive their reports. Stale nodes keep their raw counters but leave the live KPIs.
+/// Node and server scopes are read in the fleet's node windows only (Collector:NodeKpiWindows).
 /// </summary>
 internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDuration> windows, double staleAfterIntervals)
 {
+    private readonly LabelSet[] _windowSets = [.. windows.Select(w => LabelSet.Of(new Label("window", w.Label)))];
+    private readonly LabelSet[] _nodeWindowSets = [.. fleet.NodeWindows.Select(w => LabelSet.Of(new Label("window", w.Label)))];
+
     /// <summary>Reports land about one interval after their sample; 2 s lets a 1-s agent's last second arrive.</summary>
     public const int SettleSeconds = 2;
 
@@ -32,8 +37,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
                     continue;
                 }
 
-                KeyValuePair<string, string>[] labels = scope.Kind == ScopeKind.Fleet ? [] : [new(ScopeKinds.LabelOf(scope.Kind), scope.Name)];
-                AddKpis(kpis, scope.Kind, labels, scope.Windows, endMs);
+                AddKpis(kpis, scope.Kind, scope.ScopeLabels, scope.KpiLabels, windows, _windowSets, scope.Windows, endMs);
             }
         }
 
@@ -63,26 +67,33 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
 
     private void AddNodeKpis(NodeState node, long endMs, List<KpiView> kpis)
     {
+        var nodeWindows = fleet.NodeWindows;
+        if (nodeWindows.Count == 0)
+        {
+            return;
+        }
+
         KeyValuePair<string, string>[] nodeLabels = [new("node", node.Node), new("site", node.Site), new("pool", node.Pool)];
-        AddKpis(kpis, ScopeKind.Node, nodeLabels, node.Windows, endMs);
+        AddKpis(kpis, ScopeKind.Node, nodeLabels, node.KpiLabels, nodeWindows, _nodeWindowSets, node.Windows, endMs);
         foreach (var server in node.Servers.Values)
         {
             KeyValuePair<string, string>[] labels =
             [
                 .. nodeLabels, new("server", server.Name), new("engine", server.Engine), new("model", server.ModelLabel()), new("role", server.Role),
             ];
-            AddKpis(kpis, ScopeKind.Server, labels, server.Windows, endMs);
+            AddKpis(kpis, ScopeKind.Server, labels, server.KpiLabels(node), nodeWindows, _nodeWindowSets, server.Windows, endMs);
         }
     }
 
-    private void AddKpis(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, ScopeWindows scopeWindows, long endMs)
+    private static void AddKpis(List<KpiView> kpis, ScopeKind scope, KeyValuePair<string, string>[] labels, LabelSet scopeSet,
+        IReadOnlyList<WindowDuration> windows, LabelSet[] windowSets, ScopeWindows scopeWindows, long endMs)
     {
         for (var i = 0; i < windows.Count; i++)
         {
             var (sum, covered) = scopeWindows.Read(i, endMs);
             if (covered > 0)
             {
-                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum, scopeWindows.ReadLatency(i, endMs)));
+                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum, scopeWindows.ReadLatency(i, endMs), scopeSet, windowSets[i]));
             }
         }
     }
@@ -103,27 +114,55 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
 
     private static NodeView CopyNode(NodeState node, bool up)
     {
-        var gpus = node.Gpus.Values
-            .OrderBy(g => g.Index)
-            .Select(g => new GpuView(g.Index, g.Uuid, g.Name, g.Source, g.Method, g.Energy.Total, g.PowerWatts, g.PowerLimitWatts,
-                g.UtilizationRatio, g.MemoryUsedBytes, g.MemoryTotalBytes, g.TemperatureCelsius, g.Lost))
-            .ToList();
-        var servers = node.Servers.Values
-            .OrderBy(s => s.Name, StringComparer.Ordinal)
-            .Select(s => new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total,
-                [.. s.Streams.Values.Select(CopyStream)]))
-            .ToList();
-        return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.ClockOffsetMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers);
+        var gpus = new GpuView[node.Gpus.Count];
+        var i = 0;
+        foreach (var g in node.Gpus.Values)
+        {
+            gpus[i++] = new GpuView(g.Index, g.Uuid, g.Name, g.Source, g.Method, g.Energy.Total, g.PowerWatts, g.PowerLimitWatts,
+                g.UtilizationRatio, g.MemoryUsedBytes, g.MemoryTotalBytes, g.TemperatureCelsius, g.Lost, g.Labels(node), g.InfoLabels);
+        }
+
+        Array.Sort(gpus, static (a, b) => a.Index.CompareTo(b.Index));
+        var servers = new ServerView[node.Servers.Count];
+        i = 0;
+        foreach (var s in node.Servers.Values)
+        {
+            var streams = new StreamView[s.Streams.Count];
+            var j = 0;
+            foreach (var st in s.Streams.Values)
+            {
+                streams[j++] = CopyStream(node, s, st);
+            }
+
+            servers[i++] = new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total, streams, s.Labels(node));
+        }
+
+        Array.Sort(servers, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.ClockOffsetMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers, node.Labels);
     }
 
-    private static StreamView CopyStream(StreamState s) => new(
+    private static StreamView CopyStream(NodeState node, ServerState server, StreamState s) => new(
         s.Model,
         s.Labels,
         s.InputTokens.Seen ? s.InputTokens.Total : null,
         s.OutputTokens.Seen ? s.OutputTokens.Total : null,
-        [.. s.Requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new KeyValuePair<string, double>(r.Key, r.Value.Total))],
-        [.. s.Histograms.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => h.Value)],
+        RequestTotals(s),
+        s.SortedHistograms(),
         s.Running,
         s.Waiting,
-        s.KvCacheUsageRatio);
+        s.KvCacheUsageRatio,
+        s.SeriesLabels(node, server));
+
+    private static KeyValuePair<string, double>[] RequestTotals(StreamState s)
+    {
+        var totals = new KeyValuePair<string, double>[s.Requests.Count];
+        var i = 0;
+        foreach (var (outcome, counter) in s.Requests)
+        {
+            totals[i++] = new(outcome, counter.Total);
+        }
+
+        Array.Sort(totals, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return totals;
+    }
 }

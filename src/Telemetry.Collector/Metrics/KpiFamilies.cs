@@ -14,28 +14,32 @@ internal static class KpiFamilies
     /// <summary>Token types each ratio is exported for: prefill pools are judged on input, decode pools on output.</summary>
     private static readonly string[] TokenTypes = ["output", "input", "total"];
 
-    private static double TokensOf(KpiView k, string tokenType) => tokenType switch
+    private static readonly LabelSet[] TokenTypeSets = [.. TokenTypes.Select(t => LabelSet.Of(new Label("token_type", t)))];
+    private static readonly LabelSet[] EnergyBasisSets = [.. TokenTypes.Select(t => LabelSet.Of(new Label("basis", "energy"), new Label("token_type", t)))];
+    private static readonly LabelSet[] TotalBasisSets = [.. TokenTypes.Select(t => LabelSet.Of(new Label("basis", "total"), new Label("token_type", t)))];
+    private static readonly LabelSet TotalTokens = TokenTypeSets[2];
+
+    private static double TokensOf(KpiView k, int tokenType) => tokenType switch
     {
-        "output" => k.Sum.OutputTokens,
-        "input" => k.Sum.InputTokens,
+        0 => k.Sum.OutputTokens,
+        1 => k.Sum.InputTokens,
         _ => k.Sum.TotalTokens,
     };
 
     public static void Render(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
     {
-        PerTokenType(w, s, "inference_kpi_tokens_per_joule", "Tokens per joule over the window: token increase ÷ GPU energy increase (absent when no energy was measured).", (k, t) => k.TokensPerJoule(t));
-        PerTokenType(w, s, "inference_kpi_facility_tokens_per_joule", "Tokens per joule of facility energy (GPU energy × site PUE); absent while the window has energy from a site without a PUE.", (k, t) => k.FacilityTokensPerJoule(t));
-        PerTokenType(w, s, "inference_kpi_tokens_per_second", "Tokens per second over the window.", (k, t) => k.TokensPerSecond(t));
+        PerTokenType(w, s, "inference_kpi_tokens_per_joule", "Tokens per joule over the window: token increase ÷ GPU energy increase (absent when no energy was measured).", static (k, t) => k.TokensPerJoule(t));
+        PerTokenType(w, s, "inference_kpi_facility_tokens_per_joule", "Tokens per joule of facility energy (GPU energy × site PUE); absent while the window has energy from a site without a PUE.", static (k, t) => k.FacilityTokensPerJoule(t));
+        PerTokenType(w, s, "inference_kpi_tokens_per_second", "Tokens per second over the window.", static (k, t) => k.TokensPerSecond(t));
 
         w.BeginFamily("inference_kpi_cost_per_million_tokens_usd", MetricType.Gauge, "Cost per million tokens: basis=energy (energy × PUE × price per kWh) or total (energy + GPU-hours × hourly cost + node fixed cost); absent while anything in the window is unpriced.");
         foreach (var k in s.Kpis)
         {
-            var labels = KpiLabels(k);
-            foreach (var t in TokenTypes)
+            for (var t = 0; t < TokenTypes.Length; t++)
             {
                 var tokens = TokensOf(k, t);
-                Write(w, [.. labels, new("basis", "energy"), new("token_type", t)], k.EnergyCostPerMillionTokens(tokens));
-                Write(w, [.. labels, new("basis", "total"), new("token_type", t)], k.TotalCostPerMillionTokens(tokens));
+                Write(w, k, EnergyBasisSets[t], k.EnergyCostPerMillionTokens(tokens));
+                Write(w, k, TotalBasisSets[t], k.TotalCostPerMillionTokens(tokens));
             }
         }
 
@@ -44,20 +48,20 @@ internal static class KpiFamilies
         {
             if (k.Scope == ScopeKind.Tier && tierPrices.TryGetValue(k.ScopeLabels[0].Value, out var price) && k.TotalCostPerMillionTokens(k.Sum.TotalTokens) is { } cost)
             {
-                w.WriteSample([.. KpiLabels(k), new("token_type", "total")], price - cost);
+                w.WriteSample(k.ScopeSet, k.WindowSet, TotalTokens, price - cost);
             }
         }
 
         w.BeginFamily("inference_kpi_gpu_utilization_ratio", MetricType.Gauge, "Mean GPU utilization over the window, weighted by time, 0 to 1.");
         foreach (var k in s.Kpis)
         {
-            Write(w, KpiLabels(k), k.GpuUtilization);
+            Write(w, k, LabelSet.Empty, k.GpuUtilization);
         }
 
         w.BeginFamily("inference_kpi_idle_energy_ratio", MetricType.Gauge, "Share of the window's GPU energy burned by GPUs whose servers produced no tokens (or that serve none).");
         foreach (var k in s.Kpis)
         {
-            Write(w, KpiLabels(k), k.IdleEnergyRatio);
+            Write(w, k, LabelSet.Empty, k.IdleEnergyRatio);
         }
 
         RenderLatency(w, s, ttftSlos);
@@ -65,7 +69,7 @@ internal static class KpiFamilies
         w.BeginFamily("inference_kpi_energy_joules", MetricType.Gauge, "GPU energy in the scope over the window (the denominator of tokens per joule).");
         foreach (var k in s.Kpis)
         {
-            w.WriteSample(KpiLabels(k), k.Sum.EnergyJoules);
+            w.WriteSample(k.ScopeSet, k.WindowSet, LabelSet.Empty, k.Sum.EnergyJoules);
         }
     }
 
@@ -89,7 +93,7 @@ internal static class KpiFamilies
                     }
                 }
 
-                w.WriteSummary([.. KpiLabels(k), new("metric", LatencyMetricLabel(h.Metric))], values[..n], h.Counts.Sum(), h.Sum);
+                w.WriteSummary(k.ScopeSet, k.WindowSet, LabelSetCache.Metric.Of(LatencyMetricLabel(h.Metric)), values[..n], h.Counts.Sum(), h.Sum);
             }
         }
 
@@ -105,7 +109,7 @@ internal static class KpiFamilies
             {
                 if (h.Metric == "ttft_seconds")
                 {
-                    Write(w, KpiLabels(k), HistogramQuantile.FractionAtOrBelow(slo, h.Bounds, h.Counts));
+                    Write(w, k, LabelSet.Empty, HistogramQuantile.FractionAtOrBelow(slo, h.Bounds, h.Counts));
                 }
             }
         }
@@ -119,32 +123,19 @@ internal static class KpiFamilies
         w.BeginFamily(name, MetricType.Gauge, help);
         foreach (var k in s.Kpis)
         {
-            var labels = KpiLabels(k);
-            foreach (var t in TokenTypes)
+            for (var t = 0; t < TokenTypes.Length; t++)
             {
-                Write(w, [.. labels, new("token_type", t)], value(k, TokensOf(k, t)));
+                Write(w, k, TokenTypeSets[t], value(k, TokensOf(k, t)));
             }
         }
     }
 
-    internal static void Write(ExpositionWriter w, Label[] labels, double? value)
+    /// <summary>One KPI sample — scope labels, window, then <paramref name="extra"/> — unless the value is absent.</summary>
+    private static void Write(ExpositionWriter w, KpiView k, LabelSet extra, double? value)
     {
         if (value is { } v)
         {
-            w.WriteSample(labels, v);
+            w.WriteSample(k.ScopeSet, k.WindowSet, extra, v);
         }
-    }
-
-    internal static Label[] KpiLabels(KpiView k)
-    {
-        var labels = new Label[k.ScopeLabels.Count + 2];
-        labels[0] = new("scope", ScopeKinds.LabelOf(k.Scope));
-        for (var i = 0; i < k.ScopeLabels.Count; i++)
-        {
-            labels[i + 1] = new(k.ScopeLabels[i].Key, k.ScopeLabels[i].Value);
-        }
-
-        labels[^1] = new("window", k.Window);
-        return labels;
     }
 }

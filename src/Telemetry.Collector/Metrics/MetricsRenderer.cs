@@ -22,6 +22,9 @@ internal static class MetricsRenderer
         ("queue_seconds", "inference_request_queue_seconds", "Time requests waited in the engine's queue, from the engine's own buckets."),
     ];
 
+    private static readonly LabelSet InputTokens = LabelSet.Of(new Label("token_type", "input"));
+    private static readonly LabelSet OutputTokens = LabelSet.Of(new Label("token_type", "output"));
+
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
         IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, RenderStats previous)
     {
@@ -39,120 +42,176 @@ internal static class MetricsRenderer
         w.BeginFamily("inference_node_up", MetricType.Gauge, "1 if the node reported within 3 of its intervals, else 0.");
         foreach (var n in s.Nodes)
         {
-            w.WriteSample(NodeLabels(n), n.Up ? 1 : 0);
+            w.WriteSample(n.Labels, n.Up ? 1 : 0);
         }
 
         w.BeginFamily("inference_node_last_report_timestamp_seconds", MetricType.Gauge, "When the collector last received a report from the node (Unix seconds).");
         foreach (var n in s.Nodes)
         {
-            w.WriteSample(NodeLabels(n), n.LastReportSeconds);
+            w.WriteSample(n.Labels, n.LastReportSeconds);
         }
 
         w.BeginFamily("inference_node_clock_offset_seconds", MetricType.Gauge, "Collector clock minus the agent's clock, as corrected when placing its samples (0 within 1 s of tolerance).");
         foreach (var n in s.Nodes)
         {
-            w.WriteSample(NodeLabels(n), n.ClockOffsetSeconds);
+            w.WriteSample(n.Labels, n.ClockOffsetSeconds);
         }
 
         w.BeginFamily("inference_node_source_errors", MetricType.Gauge, "Number of power or server sources the agent could not read in its last report.");
         foreach (var n in s.Nodes)
         {
-            w.WriteSample(NodeLabels(n), n.SourceErrors.Count);
+            w.WriteSample(n.Labels, n.SourceErrors.Count);
         }
     }
 
     private static void RenderGpus(ExpositionWriter w, FleetSnapshot s)
     {
         w.BeginFamily("inference_gpu_info", MetricType.Gauge, "Constant 1 per GPU; labels say which power source reads it and how its energy is measured.");
-        ForEachGpu(s, (n, g) => w.WriteSample([.. GpuLabels(n, g), new("source", g.Source), new("energy_method", MethodLabel(g.Method)), new("lost", g.Lost ? "true" : "false")], 1));
+        foreach (var n in s.Nodes)
+        {
+            foreach (var g in n.Gpus)
+            {
+                w.WriteSample(g.Labels, g.InfoLabels, LabelSet.Empty, 1);
+            }
+        }
 
         w.BeginFamily("inference_gpu_energy_joules", MetricType.Counter, "GPU energy from the device counter (or the agent's integral where there is none), cumulative.");
-        ForEachGpu(s, (n, g) => w.WriteSample(GpuLabels(n, g), g.EnergyJoulesTotal));
+        foreach (var n in s.Nodes)
+        {
+            foreach (var g in n.Gpus)
+            {
+                w.WriteSample(g.Labels, g.EnergyJoulesTotal);
+            }
+        }
 
-        Gauge(w, s, "inference_gpu_power_watts", "GPU power draw as the device reports it.", g => g.PowerWatts);
-        Gauge(w, s, "inference_gpu_power_limit_watts", "Enforced GPU power limit.", g => g.PowerLimitWatts);
-        Gauge(w, s, "inference_gpu_utilization_ratio", "GPU utilization over the device's last sample period, 0 to 1.", g => g.UtilizationRatio);
-        Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", g => g.MemoryUsedBytes);
-        Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", g => g.MemoryTotalBytes);
-        Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", g => g.TemperatureCelsius);
+        Gauge(w, s, "inference_gpu_power_watts", "GPU power draw as the device reports it.", static g => g.PowerWatts);
+        Gauge(w, s, "inference_gpu_power_limit_watts", "Enforced GPU power limit.", static g => g.PowerLimitWatts);
+        Gauge(w, s, "inference_gpu_utilization_ratio", "GPU utilization over the device's last sample period, 0 to 1.", static g => g.UtilizationRatio);
+        Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", static g => g.MemoryUsedBytes);
+        Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", static g => g.MemoryTotalBytes);
+        Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", static g => g.TemperatureCelsius);
     }
 
     private static void Gauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<GpuView, double?> value)
     {
         w.BeginFamily(name, MetricType.Gauge, help);
-        ForEachGpu(s, (n, g) =>
+        foreach (var n in s.Nodes)
         {
-            if (value(g) is { } v)
+            foreach (var g in n.Gpus)
             {
-                w.WriteSample(GpuLabels(n, g), v);
+                if (value(g) is { } v)
+                {
+                    w.WriteSample(g.Labels, v);
+                }
             }
-        });
+        }
     }
 
     private static void RenderServers(ExpositionWriter w, FleetSnapshot s)
     {
         w.BeginFamily("inference_server_up", MetricType.Gauge, "1 if the agent's last scrape of the inference server succeeded.");
-        ForEachServer(s, (n, sv) => w.WriteSample(ServerLabels(n, sv), sv.Up ? 1 : 0));
+        foreach (var n in s.Nodes)
+        {
+            foreach (var sv in n.Servers)
+            {
+                w.WriteSample(sv.Labels, sv.Up ? 1 : 0);
+            }
+        }
 
         w.BeginFamily("inference_server_energy_joules", MetricType.Counter, "Energy of the GPUs the server runs on, accumulated by the agent since it started.");
-        ForEachServer(s, (n, sv) => w.WriteSample(ServerLabels(n, sv), sv.EnergyJoulesTotal));
+        foreach (var n in s.Nodes)
+        {
+            foreach (var sv in n.Servers)
+            {
+                w.WriteSample(sv.Labels, sv.EnergyJoulesTotal);
+            }
+        }
     }
 
     private static void RenderStreams(ExpositionWriter w, FleetSnapshot s)
     {
         w.BeginFamily("inference_tokens", MetricType.Counter, "Tokens processed, as the engine counts them (input = prompt/prefill, output = generated).");
-        ForEachStream(s, (labels, st) =>
+        foreach (var st in Streams(s))
         {
             if (st.InputTokensTotal is { } input)
             {
-                w.WriteSample([.. labels, new("token_type", "input")], input);
+                w.WriteSample(st.SeriesLabels, InputTokens, LabelSet.Empty, input);
             }
 
             if (st.OutputTokensTotal is { } output)
             {
-                w.WriteSample([.. labels, new("token_type", "output")], output);
+                w.WriteSample(st.SeriesLabels, OutputTokens, LabelSet.Empty, output);
             }
-        });
+        }
 
         w.BeginFamily("inference_requests", MetricType.Counter, "Finished requests by outcome (success, error, aborted).");
-        ForEachStream(s, (labels, st) =>
+        foreach (var st in Streams(s))
         {
             foreach (var (outcome, total) in st.Requests)
             {
-                w.WriteSample([.. labels, new("outcome", outcome)], total);
+                w.WriteSample(st.SeriesLabels, LabelSetCache.Outcome.Of(outcome), LabelSet.Empty, total);
             }
-        });
+        }
 
-        StreamGauge(w, s, "inference_requests_running", "Requests the engine is executing now.", st => st.Running);
-        StreamGauge(w, s, "inference_requests_waiting", "Requests waiting in the engine's queue now.", st => st.Waiting);
-        StreamGauge(w, s, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", st => st.KvCacheUsageRatio);
+        StreamGauge(w, s, "inference_requests_running", "Requests the engine is executing now.", static st => st.Running);
+        StreamGauge(w, s, "inference_requests_waiting", "Requests waiting in the engine's queue now.", static st => st.Waiting);
+        StreamGauge(w, s, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", static st => st.KvCacheUsageRatio);
 
+        // Bounds and counts are copied out of the protobuf fields into one scratch pair per render.
+        var bounds = new double[64];
+        var counts = new double[64];
         foreach (var (key, family, help) in Histograms)
         {
             w.BeginFamily(family, MetricType.Histogram, help);
-            ForEachStream(s, (labels, st) =>
+            foreach (var st in Streams(s))
             {
                 foreach (var h in st.Histograms)
                 {
-                    if (h.Metric == key)
+                    if (h.Metric != key)
                     {
-                        w.WriteHistogram(labels, h.UpperBounds.ToArray(), h.BucketCounts.ToArray(), h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
+                        continue;
                     }
+
+                    var n = h.UpperBounds.Count;
+                    if (bounds.Length < n)
+                    {
+                        bounds = new double[n];
+                        counts = new double[n];
+                    }
+
+                    h.UpperBounds.CopyTo(bounds, 0);
+                    h.BucketCounts.CopyTo(counts, 0);
+                    w.WriteHistogram(st.SeriesLabels, bounds.AsSpan(0, n), counts.AsSpan(0, n), h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
                 }
-            });
+            }
         }
     }
 
     private static void StreamGauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<StreamView, double?> value)
     {
         w.BeginFamily(name, MetricType.Gauge, help);
-        ForEachStream(s, (labels, st) =>
+        foreach (var st in Streams(s))
         {
             if (value(st) is { } v)
             {
-                w.WriteSample(labels, v);
+                w.WriteSample(st.SeriesLabels, v);
             }
-        });
+        }
+    }
+
+    /// <summary>Every stream, in node, server and stream order.</summary>
+    private static IEnumerable<StreamView> Streams(FleetSnapshot s)
+    {
+        foreach (var n in s.Nodes)
+        {
+            foreach (var sv in n.Servers)
+            {
+                foreach (var st in sv.Streams)
+                {
+                    yield return st;
+                }
+            }
+        }
     }
 
     private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements, RenderStats previous)
@@ -188,69 +247,6 @@ internal static class MetricsRenderer
         var up = s.Nodes.Count(n => n.Up);
         w.WriteSample([new("state", "up")], up);
         w.WriteSample([new("state", "stale")], s.Nodes.Count - up);
-    }
-
-    private static Label[] NodeLabels(NodeView n) => [new("node", n.Node), new("site", n.Site), new("pool", n.Pool)];
-
-    private static Label[] GpuLabels(NodeView n, GpuView g) =>
-        [new("node", n.Node), new("site", n.Site), new("pool", n.Pool), new("gpu", g.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("gpu_uuid", g.Uuid), new("gpu_model", g.Name)];
-
-    private static Label[] ServerLabels(NodeView n, ServerView sv) =>
-        [new("node", n.Node), new("site", n.Site), new("pool", n.Pool), new("server", sv.Name), new("engine", sv.Engine), new("role", sv.Role)];
-
-    private static string MethodLabel(EnergyMethod m) => m switch
-    {
-        EnergyMethod.Counter => "counter",
-        EnergyMethod.Integrated => "integrated",
-        EnergyMethod.Simulated => "simulated",
-        _ => "unknown",
-    };
-
-    private static void ForEachGpu(FleetSnapshot s, Action<NodeView, GpuView> action)
-    {
-        foreach (var n in s.Nodes)
-        {
-            foreach (var g in n.Gpus)
-            {
-                action(n, g);
-            }
-        }
-    }
-
-    private static void ForEachServer(FleetSnapshot s, Action<NodeView, ServerView> action)
-    {
-        foreach (var n in s.Nodes)
-        {
-            foreach (var sv in n.Servers)
-            {
-                action(n, sv);
-            }
-        }
-    }
-
-    /// <summary>Visits each stream with its series labels: server labels, model, then the engine's own labels.</summary>
-    private static void ForEachStream(FleetSnapshot s, Action<Label[], StreamView> action)
-    {
-        ForEachServer(s, (n, sv) =>
-        {
-            foreach (var st in sv.Streams)
-            {
-                var labels = new Label[7 + st.Labels.Count];
-                labels[0] = new("node", n.Node);
-                labels[1] = new("site", n.Site);
-                labels[2] = new("pool", n.Pool);
-                labels[3] = new("server", sv.Name);
-                labels[4] = new("engine", sv.Engine);
-                labels[5] = new("model", st.Model);
-                labels[6] = new("role", sv.Role);
-                for (var i = 0; i < st.Labels.Count; i++)
-                {
-                    labels[7 + i] = new(StreamLabelName(st.Labels[i].Key), st.Labels[i].Value);
-                }
-
-                action(labels, st);
-            }
-        });
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Telemetry.Collector.Configuration;
 using Telemetry.Collector.Windows;
+using Telemetry.Exposition;
 
 namespace Telemetry.Collector.State;
 
@@ -14,6 +15,14 @@ internal sealed class AggregateScope(ScopeKind kind, string name, IReadOnlyList<
     public string Name { get; } = name;
 
     public ScopeWindows Windows { get; } = new(windows);
+
+    /// <summary>The scope's KPI labels as written on /metrics: <c>scope</c>, then its own label (none for the fleet).</summary>
+    public LabelSet KpiLabels { get; } = kind == ScopeKind.Fleet
+        ? LabelSet.Of(new Label("scope", ScopeKinds.LabelOf(kind)))
+        : LabelSet.Of(new Label("scope", ScopeKinds.LabelOf(kind)), new Label(ScopeKinds.LabelOf(kind), name));
+
+    /// <summary>The scope's labels as the JSON API lists them (none for the fleet).</summary>
+    public KeyValuePair<string, string>[] ScopeLabels { get; } = kind == ScopeKind.Fleet ? [] : [new(ScopeKinds.LabelOf(kind), name)];
 
     /// <summary>Set (under <see cref="Sync"/>) when the scope is forgotten; writers then use a fresh one.</summary>
     public bool Removed { get; set; }

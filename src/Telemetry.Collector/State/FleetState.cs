@@ -23,12 +23,18 @@ public enum ApplyOutcome
 /// (<see cref="ReportAttribution"/>) and places it in their windows by sample time.
 /// Thread-safe: reports of different nodes apply in parallel.
 /// </summary>
-internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostModel cost)
+/// <param name="windows">The KPI windows of the fleet-wide scopes.</param>
+/// <param name="cost">Prices for energy and GPU time.</param>
+/// <param name="nodeWindows">The windows node and server scopes keep (default: all of <paramref name="windows"/>).</param>
+internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostModel cost, IReadOnlyList<WindowDuration>? nodeWindows = null)
 {
     private readonly ConcurrentDictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private long _lateIncrements;
 
     public IReadOnlyList<WindowDuration> Windows { get; } = windows;
+
+    /// <summary>Windows of the node and server scopes (a subset of <see cref="Windows"/>; possibly none).</summary>
+    public IReadOnlyList<WindowDuration> NodeWindows { get; } = nodeWindows ?? windows;
 
     public AggregateScopes Aggregates { get; } = new(windows);
 
@@ -51,7 +57,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         NodeState node;
         while (true)
         {
-            node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), Windows);
+            node = _nodes.GetOrAdd(report.Node, static (n, w) => new NodeState(n, w), NodeWindows);
             node.Sync.Enter();
             if (!node.Removed)
             {
@@ -206,7 +212,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
     {
         if (!node.Servers.TryGetValue(sample.Name, out var server))
         {
-            server = new ServerState(sample.Name, Windows);
+            server = new ServerState(sample.Name, NodeWindows);
             node.Servers.Add(sample.Name, server);
         }
 
@@ -230,7 +236,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             if (!server.Streams.TryGetValue(key, out var stream))
             {
                 stream = new StreamState(s.Model, StreamState.SortedLabels(s));
-                server.Streams.Add(key, stream);
+                server.AddStream(key, stream);
             }
 
             increments.Add((s.Model, new Accumulation

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Telemetry.Collector.Metrics;
+using Telemetry.Exposition;
 using Telemetry.Wire;
 
 namespace Telemetry.Collector.State;
@@ -18,6 +21,25 @@ internal sealed class GpuState(string uuid)
     public double? MemoryTotalBytes { get; set; }
     public double? TemperatureCelsius { get; set; }
     public bool Lost { get; set; }
+
+    private CachedLabels<(string, string, string, uint, string, string)> _labels;
+    private CachedLabels<(string, EnergyMethod, bool)> _infoLabels;
+
+    /// <summary>The node's identity, then <c>gpu</c>, <c>gpu_uuid</c>, <c>gpu_model</c>.</summary>
+    public LabelSet Labels(NodeState node) => _labels.Get((node.Node, node.Site, node.Pool, Index, Uuid, Name), static k => LabelSet.Of(
+        new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("gpu", k.Item4.ToString(CultureInfo.InvariantCulture)), new("gpu_uuid", k.Item5), new("gpu_model", k.Item6)));
+
+    /// <summary>The extra labels of <c>inference_gpu_info</c>: power source, energy method, lost.</summary>
+    public LabelSet InfoLabels => _infoLabels.Get((Source, Method, Lost), static k => LabelSet.Of(
+        new("source", k.Item1), new("energy_method", MethodLabel(k.Item2)), new("lost", k.Item3 ? "true" : "false")));
+
+    private static string MethodLabel(EnergyMethod m) => m switch
+    {
+        EnergyMethod.Counter => "counter",
+        EnergyMethod.Integrated => "integrated",
+        EnergyMethod.Simulated => "simulated",
+        _ => "unknown",
+    };
 
     public void Update(GpuSample sample)
     {

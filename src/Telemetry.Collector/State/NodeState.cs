@@ -1,5 +1,7 @@
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Metrics;
 using Telemetry.Collector.Windows;
+using Telemetry.Exposition;
 
 namespace Telemetry.Collector.State;
 
@@ -36,4 +38,13 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
 
     /// <summary>Set (under <see cref="Sync"/>) when the node is forgotten; a late report then starts a fresh state.</summary>
     public bool Removed { get; set; }
+
+    private CachedLabels<(string, string, string)> _labels;
+    private CachedLabels<(string, string, string)> _kpiLabels;
+
+    /// <summary><c>node</c>, <c>site</c>, <c>pool</c>: the identity every per-node series starts with.</summary>
+    public LabelSet Labels => _labels.Get((Node, Site, Pool), static k => LabelSet.Of(new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3)));
+
+    /// <summary>The node scope's KPI labels: <c>scope="node"</c> and the identity.</summary>
+    public LabelSet KpiLabels => _kpiLabels.Get((Node, Site, Pool), static k => LabelSet.Of(new("scope", "node"), new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3)));
 }

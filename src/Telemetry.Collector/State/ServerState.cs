@@ -1,5 +1,7 @@
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Metrics;
 using Telemetry.Collector.Windows;
+using Telemetry.Exposition;
 
 namespace Telemetry.Collector.State;
 
@@ -22,15 +24,39 @@ internal sealed class ServerState(string name, IReadOnlyList<WindowDuration> win
     /// <summary>Price tier of this server's tokens (from the agent's configuration), or empty.</summary>
     public string Tier { get; set; } = "";
 
+    private string? _modelLabel;
+    private CachedLabels<(string, string, string, string, string, string)> _labels;
+    private CachedLabels<(string, string, string, string, string, string, string)> _kpiLabels;
+
     /// <summary>Distinct model names of the streams, sorted and comma-joined: the server scope's <c>model</c> label.</summary>
     public string ModelLabel()
     {
-        var models = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var s in Streams.Values)
+        if (_modelLabel is null)
         {
-            models.Add(s.Model);
+            var models = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var s in Streams.Values)
+            {
+                models.Add(s.Model);
+            }
+
+            _modelLabel = string.Join(',', models);
         }
 
-        return string.Join(',', models);
+        return _modelLabel;
     }
+
+    /// <summary>Adds a stream (the only way streams are added, so the model label stays current).</summary>
+    public void AddStream(string key, StreamState stream)
+    {
+        Streams.Add(key, stream);
+        _modelLabel = null;
+    }
+
+    /// <summary>The node's identity, then <c>server</c>, <c>engine</c>, <c>role</c>.</summary>
+    public LabelSet Labels(NodeState node) => _labels.Get((node.Node, node.Site, node.Pool, Name, Engine, Role), static k => LabelSet.Of(
+        new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("server", k.Item4), new("engine", k.Item5), new("role", k.Item6)));
+
+    /// <summary>The server scope's KPI labels: <c>scope="server"</c>, the node's identity, server, engine, model, role.</summary>
+    public LabelSet KpiLabels(NodeState node) => _kpiLabels.Get((node.Node, node.Site, node.Pool, Name, Engine, ModelLabel(), Role), static k => LabelSet.Of(
+        new("scope", "server"), new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("server", k.Item4), new("engine", k.Item5), new("model", k.Item6), new("role", k.Item7)));
 }

@@ -1,3 +1,5 @@
+using Telemetry.Collector.Metrics;
+using Telemetry.Exposition;
 using Telemetry.Wire;
 
 namespace Telemetry.Collector.State;
@@ -17,6 +19,45 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     public double? Running { get; set; }
     public double? Waiting { get; set; }
     public double? KvCacheUsageRatio { get; set; }
+
+    private CachedLabels<(string, string, string, string, string, string)> _labels;
+    private string[]? _histogramNames;
+
+    /// <summary>Series labels: node, site, pool, server, engine, model, role, then the engine's own labels.</summary>
+    public LabelSet SeriesLabels(NodeState node, ServerState server) => _labels.Get((node.Node, node.Site, node.Pool, server.Name, server.Engine, server.Role), this, static (k, stream) =>
+    {
+        var labels = new Label[7 + stream.Labels.Length];
+        labels[0] = new("node", k.Item1);
+        labels[1] = new("site", k.Item2);
+        labels[2] = new("pool", k.Item3);
+        labels[3] = new("server", k.Item4);
+        labels[4] = new("engine", k.Item5);
+        labels[5] = new("model", stream.Model);
+        labels[6] = new("role", k.Item6);
+        for (var i = 0; i < stream.Labels.Length; i++)
+        {
+            labels[7 + i] = new(MetricsRenderer.StreamLabelName(stream.Labels[i].Key), stream.Labels[i].Value);
+        }
+
+        return LabelSet.Of(labels);
+    });
+
+    /// <summary>The latest histograms sorted by metric name (names re-sorted only when a histogram appears).</summary>
+    public HistogramSample[] SortedHistograms()
+    {
+        if (_histogramNames is null || _histogramNames.Length != Histograms.Count)
+        {
+            _histogramNames = [.. Histograms.Keys.Order(StringComparer.Ordinal)];
+        }
+
+        var result = new HistogramSample[_histogramNames.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Histograms[_histogramNames[i]];
+        }
+
+        return result;
+    }
 
     /// <summary>Key of a stream within its server: model plus its identifying labels.</summary>
     public static string KeyOf(StreamSample s)

@@ -76,6 +76,11 @@ public sealed class ScopeWindows
     /// <summary>Adds latency observations of one histogram (e.g. <c>ttft_seconds</c>); created on first use with these bounds.</summary>
     public void AddHistogram(string metric, long fromMs, long toMs, double[] bounds, ReadOnlySpan<double> counts, double sum)
     {
+        if (_windows.Count == 0)
+        {
+            return; // a node or server scope with its KPIs turned off (Collector:NodeKpiWindows = none)
+        }
+
         _latency ??= new Dictionary<string, HistogramWindows>(StringComparer.Ordinal);
         if (!_latency.TryGetValue(metric, out var h))
         {
