@@ -29,6 +29,7 @@ internal static class ScaleRun
         using var service = new CollectorService(options, new FrozenTime(DateTimeOffset.FromUnixTimeMilliseconds(now)));
         var reports = Enumerable.Range(0, nodes).Select(i => SyntheticReports.Node($"node-{i:D5}")).ToArray();
         const int Seconds = 65;
+        var allocatedBeforeIngest = GC.GetTotalAllocatedBytes(precise: true);
         var ingest = Stopwatch.StartNew();
         for (var s = 1; s <= Seconds; s++)
         {
@@ -40,21 +41,24 @@ internal static class ScaleRun
         }
 
         ingest.Stop();
-        Console.WriteLine($"nodes {nodes}, GPUs {nodes * 8}, servers {nodes * 2}; ingested {nodes * Seconds:N0} reports in {ingest.Elapsed.TotalSeconds:0.0} s ({nodes * Seconds / ingest.Elapsed.TotalSeconds:N0} reports/s, one thread, no HTTP)");
+        var ingestAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBeforeIngest;
+        Console.WriteLine($"nodes {nodes}, GPUs {nodes * 8}, servers {nodes * 2}; ingested {nodes * Seconds:N0} reports in {ingest.Elapsed.TotalSeconds:0.0} s ({nodes * Seconds / ingest.Elapsed.TotalSeconds:N0} reports/s, one thread, no HTTP; {ingestAllocated / (nodes * (double)Seconds) / 1e3:N1} KB allocated per report)");
 
         for (var i = 0; i < 3; i++)
         {
             GC.Collect();
+            var allocatedBeforeSnapshot = GC.GetTotalAllocatedBytes(precise: true);
             var snapshotTimer = Stopwatch.StartNew();
             var snapshot = service.Snapshot();
             snapshotTimer.Stop();
+            var snapshotAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBeforeSnapshot;
 
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var render = Stopwatch.StartNew();
             using var scrape = service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).GetAwaiter().GetResult();
             render.Stop();
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms; " +
+            Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms, {snapshotAllocated / 1e6:N1} MB allocated; " +
                 $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms, {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
             if (i == 0 && bodyPath is not null)
             {

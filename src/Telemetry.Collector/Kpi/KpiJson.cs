@@ -38,19 +38,14 @@ public static class KpiJson
                 tier is not null && tierPrices.TryGetValue(tier, out var price) && k.TotalCostPerMillionTokens(s.TotalTokens) is { } cost ? price - cost : null,
                 k.GpuUtilization,
                 k.IdleEnergyRatio,
-                k.Latency.Count == 0 ? null : k.Latency.ToDictionary(h => Metrics.KpiFamilies.LatencyMetricLabel(h.Metric), Quantiles, StringComparer.Ordinal),
-                tier is not null && ttftSlos.TryGetValue(tier, out var slo) && slo > 0 && k.Latency.FirstOrDefault(h => h.Metric == "ttft_seconds") is { } ttft
-                    ? HistogramQuantile.FractionAtOrBelow(slo, ttft.Bounds, ttft.Counts)
+                k.Latency.Length == 0 ? null : k.Latency.ToDictionary(h => Metrics.KpiFamilies.LatencyMetricLabel(h.Metric), Quantiles, StringComparer.Ordinal),
+                tier is not null && ttftSlos.TryGetValue(tier, out var slo) && slo > 0 && k.Latency.FirstOrDefault(h => h.Metric == "ttft_seconds") is { Counts: { } counts } ttft
+                    ? HistogramQuantile.FractionAtOrBelow(slo, ttft.Bounds, counts)
                     : null));
         }
 
         return new KpiDocument(snapshot.TakenMs / 1000.0, rows);
     }
 
-    private static LatencyQuantiles Quantiles(Windows.LatencyView h) => new(
-        HistogramQuantile.Estimate(0.5, h.Bounds, h.Counts),
-        HistogramQuantile.Estimate(0.9, h.Bounds, h.Counts),
-        HistogramQuantile.Estimate(0.95, h.Bounds, h.Counts),
-        HistogramQuantile.Estimate(0.99, h.Bounds, h.Counts),
-        h.Counts.Sum());
+    private static LatencyQuantiles Quantiles(Windows.LatencyView h) => new(h.P50, h.P90, h.P95, h.P99, h.Count);
 }

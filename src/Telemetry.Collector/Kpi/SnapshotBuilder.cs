@@ -73,15 +73,10 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             return;
         }
 
-        KeyValuePair<string, string>[] nodeLabels = [new("node", node.Node), new("site", node.Site), new("pool", node.Pool)];
-        AddKpis(kpis, ScopeKind.Node, nodeLabels, node.KpiLabels, nodeWindows, _nodeWindowSets, node.Windows, endMs);
+        AddKpis(kpis, ScopeKind.Node, node.ScopeLabels, node.KpiLabels, nodeWindows, _nodeWindowSets, node.Windows, endMs);
         foreach (var server in node.Servers.Values)
         {
-            KeyValuePair<string, string>[] labels =
-            [
-                .. nodeLabels, new("server", server.Name), new("engine", server.Engine), new("model", server.ModelLabel()), new("role", server.Role),
-            ];
-            AddKpis(kpis, ScopeKind.Server, labels, server.KpiLabels(node), nodeWindows, _nodeWindowSets, server.Windows, endMs);
+            AddKpis(kpis, ScopeKind.Server, server.ScopeLabels(node), server.KpiLabels(node), nodeWindows, _nodeWindowSets, server.Windows, endMs);
         }
     }
 
@@ -93,7 +88,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             var (sum, covered) = scopeWindows.Read(i, endMs);
             if (covered > 0)
             {
-                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum, scopeWindows.ReadLatency(i, endMs), scopeSet, windowSets[i]));
+                kpis.Add(new KpiView(scope, labels, windows[i].Label, windows[i].Seconds, covered, sum, scopeWindows.ReadLatency(i, endMs, keepCounts: scope == ScopeKind.Tier), scopeSet, windowSets[i]));
             }
         }
     }

@@ -73,27 +73,24 @@ internal static class KpiFamilies
         }
     }
 
-    /// <summary>Quantiles reported for every latency histogram (DESIGN §5).</summary>
-    private static readonly double[] Quantiles = [0.5, 0.9, 0.95, 0.99];
-
     private static void RenderLatency(ExpositionWriter w, FleetSnapshot s, IReadOnlyDictionary<string, double> ttftSlos)
     {
         w.BeginFamily("inference_kpi_latency_seconds", MetricType.Summary, "Latency quantiles over the window from the engines' histogram buckets (linear interpolation within a bucket; error at most that bucket's width); _count and _sum are the window's observations.");
-        Span<(double, double)> values = stackalloc (double, double)[Quantiles.Length];
+        Span<(double, double)> values = stackalloc (double, double)[4];
         foreach (var k in s.Kpis)
         {
             foreach (var h in k.Latency)
             {
                 var n = 0;
-                foreach (var q in Quantiles)
+                foreach (var (q, v) in (ReadOnlySpan<(double, double?)>)[(0.5, h.P50), (0.9, h.P90), (0.95, h.P95), (0.99, h.P99)])
                 {
-                    if (HistogramQuantile.Estimate(q, h.Bounds, h.Counts) is { } v)
+                    if (v is { } value)
                     {
-                        values[n++] = (q, v);
+                        values[n++] = (q, value);
                     }
                 }
 
-                w.WriteSummary(k.ScopeSet, k.WindowSet, LabelSetCache.Metric.Of(LatencyMetricLabel(h.Metric)), values[..n], h.Counts.Sum(), h.Sum);
+                w.WriteSummary(k.ScopeSet, k.WindowSet, LabelSetCache.Metric.Of(LatencyMetricLabel(h.Metric)), values[..n], h.Count, h.Sum);
             }
         }
 
@@ -107,9 +104,9 @@ internal static class KpiFamilies
 
             foreach (var h in k.Latency)
             {
-                if (h.Metric == "ttft_seconds")
+                if (h.Metric == "ttft_seconds" && h.Counts is { } counts)
                 {
-                    Write(w, k, LabelSet.Empty, HistogramQuantile.FractionAtOrBelow(slo, h.Bounds, h.Counts));
+                    Write(w, k, LabelSet.Empty, HistogramQuantile.FractionAtOrBelow(slo, h.Bounds, counts));
                 }
             }
         }

@@ -11,27 +11,27 @@ namespace Telemetry.Collector.State;
 public sealed record FleetSnapshot(long TakenMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
 
 public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, double ClockOffsetSeconds, string AgentVersion,
-    IReadOnlyList<string> SourceErrors, IReadOnlyList<GpuView> Gpus, IReadOnlyList<ServerView> Servers, LabelSet Labels);
+    IReadOnlyList<string> SourceErrors, GpuView[] Gpus, ServerView[] Servers, LabelSet Labels);
 
 public sealed record GpuView(uint Index, string Uuid, string Name, string Source, EnergyMethod Method, double EnergyJoulesTotal,
     double? PowerWatts, double? PowerLimitWatts, double? UtilizationRatio, double? MemoryUsedBytes, double? MemoryTotalBytes,
     double? TemperatureCelsius, bool Lost, LabelSet Labels, LabelSet InfoLabels);
 
 public sealed record ServerView(string Name, string Engine, string Role, string ModelLabel, bool Up, string Error,
-    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, IReadOnlyList<StreamView> Streams, LabelSet Labels);
+    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels);
 
 public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
-    double? OutputTokensTotal, IReadOnlyList<KeyValuePair<string, double>> Requests, IReadOnlyList<HistogramSample> Histograms,
+    double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, HistogramSample[] Histograms,
     double? Running, double? Waiting, double? KvCacheUsageRatio, LabelSet SeriesLabels);
 
 /// <summary>
 /// The increments of one scope over one window. <see cref="CoveredSeconds"/> is the part of the
 /// window that has data history (less than the window while the scope is new), the divisor for rates.
 /// <see cref="ScopeSet"/> (<c>scope</c> and the scope's labels) and <see cref="WindowSet"/> (<c>window</c>) are
-/// the same labels pre-encoded for /metrics.
+/// the same labels pre-encoded for /metrics. Collections are arrays so that rendering them allocates no enumerators.
 /// </summary>
 public sealed record KpiView(ScopeKind Scope, IReadOnlyList<KeyValuePair<string, string>> ScopeLabels, string Window,
-    int WindowSeconds, double CoveredSeconds, Accumulation Sum, IReadOnlyList<LatencyView> Latency, LabelSet ScopeSet, LabelSet WindowSet)
+    int WindowSeconds, double CoveredSeconds, Accumulation Sum, LatencyView[] Latency, LabelSet ScopeSet, LabelSet WindowSet)
 {
     /// <summary>Tokens per joule, or null when no energy was measured (never Inf, never a fake 0).</summary>
     public double? TokensPerJoule(double tokens) => Sum.EnergyJoules > 0 ? tokens / Sum.EnergyJoules : null;

@@ -45,6 +45,23 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     /// <summary><c>node</c>, <c>site</c>, <c>pool</c>: the identity every per-node series starts with.</summary>
     public LabelSet Labels => _labels.Get((Node, Site, Pool), static k => LabelSet.Of(new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3)));
 
+    private (LabelSet? Built, KeyValuePair<string, string>[] Labels) _scopeLabels;
+
+    /// <summary>The node scope's labels as the JSON API lists them; rebuilt with <see cref="KpiLabels"/>.</summary>
+    public KeyValuePair<string, string>[] ScopeLabels
+    {
+        get
+        {
+            var set = KpiLabels;
+            if (!ReferenceEquals(_scopeLabels.Built, set))
+            {
+                _scopeLabels = (set, [new("node", Node), new("site", Site), new("pool", Pool)]);
+            }
+
+            return _scopeLabels.Labels;
+        }
+    }
+
     /// <summary>The node scope's KPI labels: <c>scope="node"</c> and the identity.</summary>
     public LabelSet KpiLabels => _kpiLabels.Get((Node, Site, Pool), static k => LabelSet.Of(new("scope", "node"), new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3)));
 }

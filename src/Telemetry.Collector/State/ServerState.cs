@@ -56,6 +56,20 @@ internal sealed class ServerState(string name, IReadOnlyList<WindowDuration> win
     public LabelSet Labels(NodeState node) => _labels.Get((node.Node, node.Site, node.Pool, Name, Engine, Role), static k => LabelSet.Of(
         new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("server", k.Item4), new("engine", k.Item5), new("role", k.Item6)));
 
+    private (LabelSet? Built, KeyValuePair<string, string>[] Labels) _scopeLabels;
+
+    /// <summary>The server scope's labels as the JSON API lists them; rebuilt with <see cref="KpiLabels"/>.</summary>
+    public KeyValuePair<string, string>[] ScopeLabels(NodeState node)
+    {
+        var set = KpiLabels(node);
+        if (!ReferenceEquals(_scopeLabels.Built, set))
+        {
+            _scopeLabels = (set, [.. node.ScopeLabels, new("server", Name), new("engine", Engine), new("model", ModelLabel()), new("role", Role)]);
+        }
+
+        return _scopeLabels.Labels;
+    }
+
     /// <summary>The server scope's KPI labels: <c>scope="server"</c>, the node's identity, server, engine, model, role.</summary>
     public LabelSet KpiLabels(NodeState node) => _kpiLabels.Get((node.Node, node.Site, node.Pool, Name, Engine, ModelLabel(), Role), static k => LabelSet.Of(
         new("scope", "server"), new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("server", k.Item4), new("engine", k.Item5), new("model", k.Item6), new("role", k.Item7)));

@@ -63,8 +63,11 @@ public sealed class HistogramWindows
         }
     }
 
-    /// <summary>Per-bucket counts and sum over window <paramref name="window"/> ending at or before <paramref name="endMs"/>.</summary>
-    public (double[] Counts, double Sum) Read(int window, long endMs, int windowSeconds) => _rings[window].Read(endMs, windowSeconds);
+    /// <summary>
+    /// Per-bucket counts (into <paramref name="counts"/>, one per bound plus +Inf) and sum over window
+    /// <paramref name="window"/> ending at or before <paramref name="endMs"/>.
+    /// </summary>
+    public double Read(int window, long endMs, int windowSeconds, Span<double> counts) => _rings[window].Read(endMs, windowSeconds, counts);
 
     private sealed class Ring
     {
@@ -117,11 +120,12 @@ public sealed class HistogramWindows
             _newest = Math.Max(_newest, slot);
         }
 
-        public (double[] Counts, double Sum) Read(long endMs, int windowSeconds)
+        public double Read(long endMs, int windowSeconds, Span<double> counts)
         {
             var end = FloorDiv(endMs, _slotMs);
             var slots = (int)Math.Min(_slot.Length, windowSeconds * 1000L / _slotMs);
-            var counts = new double[_buckets];
+            counts = counts[.._buckets];
+            counts.Clear();
             var sum = 0.0;
             for (var s = end - slots; s < end; s++)
             {
@@ -140,7 +144,7 @@ public sealed class HistogramWindows
                 sum += _sums[at];
             }
 
-            return (counts, sum);
+            return sum;
         }
 
         private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;

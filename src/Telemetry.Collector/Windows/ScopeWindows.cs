@@ -1,4 +1,5 @@
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Kpi;
 
 namespace Telemetry.Collector.Windows;
 
@@ -91,28 +92,56 @@ public sealed class ScopeWindows
         LastAddMs = Math.Max(LastAddMs, toMs);
     }
 
-    /// <summary>Each histogram's per-bucket counts over window <paramref name="window"/>; empty when the scope has none.</summary>
-    public IReadOnlyList<LatencyView> ReadLatency(int window, long endMs)
+    /// <summary>
+    /// Each histogram's quantiles over window <paramref name="window"/>, by metric name; empty when the scope has
+    /// none. The per-bucket counts are kept only when <paramref name="keepCounts"/> (tier scopes need them for SLO
+    /// attainment): at fleet scale most rows are node and server scopes, and their counts would be most of a snapshot.
+    /// </summary>
+    public LatencyView[] ReadLatency(int window, long endMs, bool keepCounts)
     {
         if (_latency is null)
         {
             return [];
         }
 
-        var result = new List<LatencyView>(_latency.Count);
+        var result = new LatencyView[_latency.Count];
+        var n = 0;
+        Span<double> scratch = stackalloc double[256];
         foreach (var (metric, h) in _latency)
         {
-            var (counts, sum) = h.Read(window, endMs, _windows[window].Seconds);
-            if (counts.Sum() > 0)
+            var counts = h.Bounds.Length < scratch.Length ? scratch[..(h.Bounds.Length + 1)] : new double[h.Bounds.Length + 1];
+            var sum = h.Read(window, endMs, _windows[window].Seconds, counts);
+            var count = 0.0;
+            foreach (var c in counts)
             {
-                result.Add(new LatencyView(metric, h.Bounds, counts, sum));
+                count += c;
+            }
+
+            if (count > 0)
+            {
+                result[n++] = new LatencyView(
+                    metric, h.Bounds, count, sum,
+                    HistogramQuantile.Estimate(0.5, h.Bounds, counts),
+                    HistogramQuantile.Estimate(0.9, h.Bounds, counts),
+                    HistogramQuantile.Estimate(0.95, h.Bounds, counts),
+                    HistogramQuantile.Estimate(0.99, h.Bounds, counts),
+                    keepCounts ? counts.ToArray() : null);
             }
         }
 
-        result.Sort((a, b) => string.CompareOrdinal(a.Metric, b.Metric));
+        if (n < result.Length)
+        {
+            Array.Resize(ref result, n);
+        }
+
+        Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Metric, b.Metric));
         return result;
     }
 }
 
-/// <summary>One latency histogram of a scope over a window: reference bounds, per-bucket counts (+Inf last), sum.</summary>
-public sealed record LatencyView(string Metric, double[] Bounds, double[] Counts, double Sum);
+/// <summary>
+/// One latency histogram of a scope over a window: observation count and sum, the quantiles of DESIGN §5
+/// (linear interpolation in the reference <see cref="Bounds"/>; null when not estimable), and for tier scopes
+/// the per-bucket <see cref="Counts"/> (+Inf last).
+/// </summary>
+public readonly record struct LatencyView(string Metric, double[] Bounds, double Count, double Sum, double? P50, double? P90, double? P95, double? P99, double[]? Counts);
