@@ -30,6 +30,9 @@ public sealed class ExpositionWriter : IDisposable
     private readonly PooledUtf8Buffer _buffer;
     private readonly bool _openMetrics;
     private readonly HashSet<string> _familyNames = new(StringComparer.Ordinal);
+    private double[] _leBounds = [];
+    private int[] _leStarts = [0];
+    private byte[] _leText = [];
     private string? _familyName;
     private MetricType _familyType;
     private bool _finished;
@@ -236,9 +239,20 @@ public sealed class ExpositionWriter : IDisposable
             count >= 0 && (cumulativeCounts.IsEmpty || cumulativeCounts[^1] <= count),
             "Bucket counts are cumulative and never exceed the total count.");
 
+        EncodeBounds(upperBounds);
         for (int i = 0; i < upperBounds.Length; i++)
         {
-            WriteLine(name, "_bucket"u8, labels, "le=\""u8, upperBounds[i], cumulativeCounts[i]);
+            _buffer.WriteAscii(name);
+            _buffer.Write("_bucket{"u8);
+            if (!labels.IsEmpty)
+            {
+                _buffer.Write(labels.Encoded);
+                _buffer.Write((byte)',');
+            }
+
+            _buffer.Write(_leText.AsSpan(_leStarts[i], _leStarts[i + 1] - _leStarts[i]));
+            _buffer.Write((byte)'}');
+            WriteValue(cumulativeCounts[i]);
         }
 
         WriteLine(name, "_bucket"u8, labels, "le=\""u8, double.PositiveInfinity, count);
@@ -388,6 +402,34 @@ public sealed class ExpositionWriter : IDisposable
         }
 
         _buffer.Write((byte)'}');
+    }
+
+    /// <summary>
+    /// Encodes <c>le="…"</c> for each bound once and reuses it while histograms share their bounds (they
+    /// usually do: one engine's buckets across a fleet), so bucket lines cost copies, not float formatting.
+    /// </summary>
+    private void EncodeBounds(ReadOnlySpan<double> bounds)
+    {
+        if (bounds.SequenceEqual(_leBounds))
+        {
+            return;
+        }
+
+        _leBounds = bounds.ToArray();
+        _leStarts = new int[bounds.Length + 1];
+        var text = new byte[bounds.Length * (GoFloat.MaxLength + 5)];
+        var at = 0;
+        for (int i = 0; i < bounds.Length; i++)
+        {
+            _leStarts[i] = at;
+            "le=\""u8.CopyTo(text.AsSpan(at));
+            at += 4;
+            at += GoFloat.Format(bounds[i], text.AsSpan(at), _openMetrics);
+            text[at++] = (byte)'"';
+        }
+
+        _leStarts[bounds.Length] = at;
+        _leText = text;
     }
 
     private void WriteLine(string name, ReadOnlySpan<byte> suffix, LabelSet labels, ReadOnlySpan<byte> extraName, double? extraValue, double value)
