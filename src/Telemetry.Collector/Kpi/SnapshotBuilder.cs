@@ -111,7 +111,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         var servers = node.Servers.Values
             .OrderBy(s => s.Name, StringComparer.Ordinal)
             .Select(s => new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total,
-                [.. s.Streams.Values.Select(CopyStream)]))
+                [.. s.Streams.Values.Select(CopyStream)], s.Tier))
             .ToList();
         return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.ClockOffsetMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers);
     }

@@ -1,3 +1,4 @@
+using Telemetry.Collector.Cost;
 using Telemetry.Collector.Ingest;
 using Telemetry.Collector.State;
 using Telemetry.Exposition;
@@ -23,12 +24,14 @@ internal static class MetricsRenderer
     ];
 
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, RenderStats previous)
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);
+        AttributionFamilies.Render(w, snapshot, cost);
+        AttributionFamilies.RenderTiers(w, tierPrices, ttftSlos);
         KpiFamilies.Render(w, snapshot, tierPrices, ttftSlos);
         RenderSelf(w, snapshot, stats, lateIncrements, previous);
         w.Finish();
@@ -192,7 +195,7 @@ internal static class MetricsRenderer
 
     private static Label[] NodeLabels(NodeView n) => [new("node", n.Node), new("site", n.Site), new("pool", n.Pool)];
 
-    private static Label[] GpuLabels(NodeView n, GpuView g) =>
+    internal static Label[] GpuLabels(NodeView n, GpuView g) =>
         [new("node", n.Node), new("site", n.Site), new("pool", n.Pool), new("gpu", g.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("gpu_uuid", g.Uuid), new("gpu_model", g.Name)];
 
     private static Label[] ServerLabels(NodeView n, ServerView sv) =>

@@ -17,7 +17,7 @@ public sealed record GpuView(uint Index, string Uuid, string Name, string Source
     double? TemperatureCelsius, bool Lost);
 
 public sealed record ServerView(string Name, string Engine, string Role, string ModelLabel, bool Up, string Error,
-    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, IReadOnlyList<StreamView> Streams);
+    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, IReadOnlyList<StreamView> Streams, string Tier = "");
 
 public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
     double? OutputTokensTotal, IReadOnlyList<KeyValuePair<string, double>> Requests, IReadOnlyList<HistogramSample> Histograms,
