@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Telemetry.EndToEnd.Tests.Dashboards;
+
+/// <summary>Runs Debian's <c>promtool</c> (package <c>prometheus</c>) with a bounded wait; fails with the install command when it is missing.</summary>
+internal static class Promtool
+{
+    private const string Binary = "/usr/bin/promtool";
+
+    /// <summary>Generous: the long-range alert tests evaluate days of series; a hung promtool must not hang the run.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args)
+    {
+        if (!File.Exists(Binary))
+        {
+            throw new Xunit.Sdk.XunitException("promtool not found at /usr/bin/promtool: apt-get install -y prometheus");
+        }
+
+        var info = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start promtool");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new Xunit.Sdk.XunitException($"promtool {string.Join(' ', args)} did not finish within {Limit.TotalMinutes} minutes");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
