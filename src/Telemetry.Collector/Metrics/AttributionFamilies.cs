@@ -79,8 +79,9 @@ internal static class AttributionFamilies
 
     /// <summary>
     /// The configured tiers, so rules can price margins and judge TTFT objectives. The objective also
-    /// carries <c>le</c>, written as the bucket bounds are, so PromQL can pick the bucket at the
-    /// objective with <c>and on (tier, le)</c> (an objective between bucket bounds matches no bucket).
+    /// carries <c>slo_le</c>, the objective written as bucket bounds are, so PromQL can pick the bucket at
+    /// the objective (an objective between bucket bounds matches no bucket). Not <c>le</c>: promtool's
+    /// lint rejects <c>le</c> outside histograms.
     /// </summary>
     public static void RenderTiers(ExpositionWriter w, IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos)
     {
@@ -90,12 +91,12 @@ internal static class AttributionFamilies
             w.WriteSample([new("tier", tier)], price);
         }
 
-        w.BeginFamily("inference_tier_ttft_slo_seconds", MetricType.Gauge, "Configured time-to-first-token objective of the tier (Collector:Tiers:N:TtftSloSeconds); le is the same bound as a bucket label.");
+        w.BeginFamily("inference_tier_ttft_slo_seconds", MetricType.Gauge, "Configured time-to-first-token objective of the tier (Collector:Tiers:N:TtftSloSeconds); slo_le is the objective as a bucket le label.");
         foreach (var (tier, slo) in ttftSlos.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             if (slo > 0)
             {
-                w.WriteSample([new("tier", tier), new("le", slo.ToString("R", CultureInfo.InvariantCulture))], slo);
+                w.WriteSample([new("tier", tier), new("slo_le", slo.ToString("R", CultureInfo.InvariantCulture))], slo);
             }
         }
     }

@@ -100,8 +100,8 @@ public sealed class AttributionFamiliesTests
         var text = Render();
         Assert.Equal(12, Sample(text, "inference_tier_price_per_million_tokens_usd{tier=\"premium\"}"));
         Assert.Equal(1.5, Sample(text, "inference_tier_price_per_million_tokens_usd{tier=\"economy\"}"));
-        Assert.Equal(0.5, Sample(text, "inference_tier_ttft_slo_seconds{tier=\"premium\",le=\"0.5\"}"));
-        Assert.Equal(1, Sample(text, "inference_tier_ttft_slo_seconds{tier=\"standard\",le=\"1\"}"));
+        Assert.Equal(0.5, Sample(text, "inference_tier_ttft_slo_seconds{tier=\"premium\",slo_le=\"0.5\"}"));
+        Assert.Equal(1, Sample(text, "inference_tier_ttft_slo_seconds{tier=\"standard\",slo_le=\"1\"}"));
         Assert.Null(Sample(text, "inference_tier_ttft_slo_seconds{tier=\"economy\""));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace Telemetry.EndToEnd.Tests.Dashboards;
 
@@ -10,7 +11,7 @@ namespace Telemetry.EndToEnd.Tests.Dashboards;
 /// fleet and model tokens per joule equal the collector's own KPIs within 2%.
 /// </summary>
 [Collection("processes")]
-public sealed partial class DashboardsPrometheusTests
+public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(240);
 
@@ -55,6 +56,11 @@ public sealed partial class DashboardsPrometheusTests
 
         // Recording rules (from raw counters) against the collector's own 5m KPIs, over the same span.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        // The families added for these rules (tiers, shares, prices) pass promtool's metric lint too.
+        var (lintCode, lintOutput) = Promtool.RunWithInput(DashboardPaths.Prometheus, await http.GetStringAsync(fleet.CollectorUrl + "/metrics"), "check", "metrics");
+        Assert.True(lintCode == 0, lintOutput);
+
         await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
             "fleet:inference_tokens_per_joule:ratio_rate5m{token_type=\"output\"}", "fleet", "", k => k.GetProperty("tokens_per_joule").GetProperty("output").GetDouble());
         await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
@@ -72,7 +78,7 @@ public sealed partial class DashboardsPrometheusTests
     /// The collector's 5m window ends on a 10 s slot edge 2 s before its snapshot (docs/kpis.md), so the
     /// rule is read as Prometheus evaluated it at that edge (plus the 1 s scrape), not at the query moment.
     /// </summary>
-    private static async Task AssertWithinTwoPercentAsync(RealPrometheus prometheus, HttpClient http, string collectorUrl,
+    private async Task AssertWithinTwoPercentAsync(RealPrometheus prometheus, HttpClient http, string collectorUrl,
         string rule, string scope, string model, Func<JsonElement, double> kpi)
     {
         const double SlotSeconds = 10;
@@ -86,6 +92,7 @@ public sealed partial class DashboardsPrometheusTests
         var fromRule = await prometheus.QueryAsync(rule, windowEnd + 1);
         Assert.True(fromRule is > 0 && fromCollector > 0, $"{rule} = {fromRule}, collector {scope} {model} = {fromCollector}");
         var relative = Math.Abs(fromRule!.Value - fromCollector) / fromCollector;
+        output.WriteLine($"{rule} = {fromRule:G6}; collector {scope} {model} 5m KPI = {fromCollector:G6}; difference {relative:P2}");
         Assert.True(relative <= 0.02, $"{rule} = {fromRule} differs from the collector's {scope} {model} KPI = {fromCollector} by {relative:P2}");
     }
 

@@ -10,7 +10,10 @@ internal static class Promtool
     /// <summary>Generous: the long-range alert tests evaluate days of series; a hung promtool must not hang the run.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
-    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args)
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] args) => RunWithInput(workingDirectory, null, args);
+
+    /// <summary>Runs promtool with <paramref name="input"/> on its standard input (e.g. <c>check metrics</c>).</summary>
+    public static (int ExitCode, string Output) RunWithInput(string workingDirectory, string? input, params string[] args)
     {
         if (!File.Exists(Binary))
         {
@@ -21,6 +24,7 @@ internal static class Promtool
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
@@ -30,6 +34,12 @@ internal static class Promtool
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start promtool");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(Limit))
