@@ -25,7 +25,7 @@ internal sealed class RealPrometheus : IDisposable
 
     public string Url { get; }
 
-    public static RealPrometheus Start(string targetHostPort, string rulesFile = "")
+    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles)
     {
         if (!File.Exists(Binary))
         {
@@ -38,7 +38,7 @@ internal sealed class RealPrometheus : IDisposable
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
-            {(rulesFile.Length > 0 ? $"rule_files: [\"{rulesFile}\"]" : "")}
+            {(ruleFiles.Length > 0 ? $"rule_files: [{string.Join(", ", ruleFiles.Select(f => $"\"{f}\""))}]" : "")}
             scrape_configs:
               - job_name: inference-telemetry
                 static_configs:
@@ -68,13 +68,14 @@ internal sealed class RealPrometheus : IDisposable
         return new RealPrometheus(process, dir, $"http://127.0.0.1:{port}");
     }
 
-    /// <summary>Runs an instant query; returns the value of the first series, or null when the result is empty.</summary>
-    public async Task<double?> QueryAsync(string promql)
+    /// <summary>Runs an instant query (now, or at the given time); returns the value of the first series, or null when the result is empty.</summary>
+    public async Task<double?> QueryAsync(string promql, double? atUnixSeconds = null)
     {
         string body;
         try
         {
-            body = await _http.GetStringAsync($"{Url}/api/v1/query?query={Uri.EscapeDataString(promql)}");
+            var at = atUnixSeconds is { } t ? "&time=" + t.ToString("F3", CultureInfo.InvariantCulture) : "";
+            body = await _http.GetStringAsync($"{Url}/api/v1/query?query={Uri.EscapeDataString(promql)}{at}");
         }
         catch (HttpRequestException)
         {
@@ -89,6 +90,50 @@ internal sealed class RealPrometheus : IDisposable
         }
 
         return double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Runs an instant query and returns its whole answer: the status ("success" or "error"), the error
+    /// text, and the result series (labels and value). Null while Prometheus is not up yet.
+    /// </summary>
+    public async Task<QueryAnswer?> QueryAllAsync(string promql)
+    {
+        string body;
+        try
+        {
+            using var response = await _http.GetAsync($"{Url}/api/v1/query?query={Uri.EscapeDataString(promql)}");
+            body = await response.Content.ReadAsStringAsync();
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        var status = root.GetProperty("status").GetString()!;
+        if (status != "success")
+        {
+            return new QueryAnswer(status, root.TryGetProperty("error", out var e) ? e.GetString() ?? "" : "", []);
+        }
+
+        var series = new List<(Dictionary<string, string> Labels, double Value)>();
+        var data = root.GetProperty("data");
+        var result = data.GetProperty("result");
+        if (data.GetProperty("resultType").GetString() == "scalar")
+        {
+            series.Add(([], double.Parse(result[1].GetString()!, CultureInfo.InvariantCulture)));
+        }
+        else
+        {
+            foreach (var r in result.EnumerateArray())
+            {
+                var labels = r.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+                series.Add((labels, double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)));
+            }
+        }
+
+        return new QueryAnswer(status, "", series);
     }
 
     /// <summary>Health of the scrape target as Prometheus sees it ("up", "down", "unknown").</summary>
@@ -125,3 +170,6 @@ internal sealed class RealPrometheus : IDisposable
         _dir.Delete(recursive: true);
     }
 }
+
+/// <summary>One instant query's answer from the Prometheus HTTP API.</summary>
+internal sealed record QueryAnswer(string Status, string Error, IReadOnlyList<(Dictionary<string, string> Labels, double Value)> Series);

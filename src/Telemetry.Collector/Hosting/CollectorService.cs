@@ -73,7 +73,7 @@ public sealed class CollectorService : IDisposable
     private void Render(ExpositionWriter w)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, _lastRender);
+        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 

@@ -129,7 +129,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
                 streams[j++] = CopyStream(node, s, st);
             }
 
-            servers[i++] = new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total, streams, s.Labels(node));
+            servers[i++] = new ServerView(s.Name, s.Engine, s.Role, s.ModelLabel(), s.Up, s.Error, s.GpuUuids, s.Energy.Total, streams, s.Labels(node), s.Tier, s.NameLabels);
         }
 
         Array.Sort(servers, static (a, b) => string.CompareOrdinal(a.Name, b.Name));

@@ -16,6 +16,8 @@ internal sealed class LabelSetCache(string name)
 
     public static LabelSetCache Metric { get; } = new("metric");
 
+    public static LabelSetCache Tier { get; } = new("tier");
+
     public LabelSet Of(string value)
     {
         if (_sets.TryGetValue(value, out var set))

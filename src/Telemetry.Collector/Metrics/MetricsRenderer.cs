@@ -1,3 +1,4 @@
+using Telemetry.Collector.Cost;
 using Telemetry.Collector.Ingest;
 using Telemetry.Collector.State;
 using Telemetry.Exposition;
@@ -26,12 +27,14 @@ internal static class MetricsRenderer
     private static readonly LabelSet OutputTokens = LabelSet.Of(new Label("token_type", "output"));
 
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, RenderStats previous)
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);
+        AttributionFamilies.Render(w, snapshot, cost);
+        AttributionFamilies.RenderTiers(w, tierPrices, ttftSlos);
         KpiFamilies.Render(w, snapshot, tierPrices, ttftSlos);
         RenderSelf(w, snapshot, stats, lateIncrements, previous);
         w.Finish();

@@ -18,7 +18,7 @@ public sealed record GpuView(uint Index, string Uuid, string Name, string Source
     double? TemperatureCelsius, bool Lost, LabelSet Labels, LabelSet InfoLabels);
 
 public sealed record ServerView(string Name, string Engine, string Role, string ModelLabel, bool Up, string Error,
-    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels);
+    IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels, string Tier, LabelSet NameSet);
 
 public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
     double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, HistogramSample[] Histograms,

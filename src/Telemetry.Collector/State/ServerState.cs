@@ -52,6 +52,11 @@ internal sealed class ServerState(string name, IReadOnlyList<WindowDuration> win
         _modelLabel = null;
     }
 
+    private CachedLabels<string> _nameLabels;
+
+    /// <summary><c>server</c> alone, appended to a GPU's labels where a series joins the two.</summary>
+    public LabelSet NameLabels => _nameLabels.Get(Name, static n => LabelSet.Of(new Label("server", n)));
+
     /// <summary>The node's identity, then <c>server</c>, <c>engine</c>, <c>role</c>.</summary>
     public LabelSet Labels(NodeState node) => _labels.Get((node.Node, node.Site, node.Pool, Name, Engine, Role), static k => LabelSet.Of(
         new("node", k.Item1), new("site", k.Item2), new("pool", k.Item3), new("server", k.Item4), new("engine", k.Item5), new("role", k.Item6)));
