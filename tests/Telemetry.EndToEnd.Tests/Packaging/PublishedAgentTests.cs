@@ -47,7 +47,8 @@ public sealed class PublishedAgentTests(PublishedAgent agent) : IClassFixture<Pu
         File.Delete(config);
 
         Assert.True(code == 0, output);
-        var json = output[output.IndexOf('{', StringComparison.Ordinal)..];
+        var text = output.ReplaceLineEndings("\n");
+        var json = text[text.IndexOf("{\n", StringComparison.Ordinal)..(text.IndexOf("\n}\n", StringComparison.Ordinal) + 2)]; // stdout's object; log lines (stderr) follow it
         using var doc = JsonDocument.Parse(json);
         var gpus = doc.RootElement.GetProperty("gpus");
         Assert.Equal(2, gpus.GetArrayLength());

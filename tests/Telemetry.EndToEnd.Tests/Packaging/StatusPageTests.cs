@@ -50,7 +50,7 @@ public sealed class StatusPageTests(ITestOutputHelper output)
         Assert.NotEqual("–", fleetCard);
         Assert.InRange(double.Parse(fleetCard, System.Globalization.CultureInfo.InvariantCulture), fleetTokensPerJoule * 0.5, fleetTokensPerJoule * 2); // same figure, a few seconds apart
         Assert.Contains("<tr data-model=\"simulated-llama-3.1-8b\"><td class=\"text\">simulated-llama-3.1-8b</td>", dom, StringComparison.Ordinal);
-        Assert.Contains("<tr data-node=\"demo-node\"><td class=\"text\">demo-node</td><td class=\"text\">demo-site</td><td class=\"text\">demo-pool</td><td class=\"up\">up</td>", dom, StringComparison.Ordinal);
+        Assert.Contains("<tr data-node=\"demo-node\"><td class=\"text\">demo-node</td><td class=\"text\">demo-site</td><td class=\"text\">demo-pool</td><td class=\"text up\">up</td>", dom, StringComparison.Ordinal);
         Assert.Matches("<td>[0-9]+ s ago</td>", dom);
         Assert.Contains("<option value=\"1m\">1m</option>", dom, StringComparison.Ordinal);
 
