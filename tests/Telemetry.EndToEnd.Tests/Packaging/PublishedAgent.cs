@@ -17,7 +17,10 @@ public sealed class PublishedAgent : IDisposable
     {
         CleanDirectory = Directory.CreateTempSubdirectory("agent-clean-");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["publish", Path.Combine(RepoPaths.Root, "agent", "Telemetry.Agent.Host.csproj"), "-c", "Release", "-r", "linux-x64", "-o", _publish.FullName, "-nologo"])
+        // Its own artifacts tree: restoring and building for a runtime identifier must not rewrite the libraries
+        // that other test assemblies, running in parallel, start the hosts from.
+        foreach (var a in (string[])["publish", Path.Combine(RepoPaths.Root, "agent", "Telemetry.Agent.Host.csproj"), "-c", "Release", "-r", "linux-x64",
+            "-o", Path.Combine(_publish.FullName, "out"), $"-p:ArtifactsPath={Path.Combine(_publish.FullName, "artifacts")}{Path.DirectorySeparatorChar}", "-nologo"])
         {
             info.ArgumentList.Add(a);
         }
@@ -37,9 +40,10 @@ public sealed class PublishedAgent : IDisposable
             throw new InvalidOperationException("dotnet publish failed:\n" + PublishLog);
         }
 
-        PublishedFiles = [.. _publish.GetFiles().Select(f => f.Name).Order(StringComparer.Ordinal)];
+        var output = new DirectoryInfo(Path.Combine(_publish.FullName, "out"));
+        PublishedFiles = [.. output.GetFiles().Select(f => f.Name).Order(StringComparer.Ordinal)];
         Binary = Path.Combine(CleanDirectory.FullName, "telemetry-agent");
-        File.Copy(Path.Combine(_publish.FullName, "telemetry-agent"), Binary);
+        File.Copy(Path.Combine(output.FullName, "telemetry-agent"), Binary);
     }
 
     public DirectoryInfo CleanDirectory { get; }
