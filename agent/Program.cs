@@ -6,7 +6,7 @@ using Telemetry.Agent.Reporting;
 using Telemetry.Agent.Sampling;
 using Telemetry.Hosting;
 
-// telemetry-agent run | inspect --url URL [--engine E] | gpus [--json]   [--config FILE] [--Agent:Key=value ...]
+// telemetry-agent run | inspect --url URL [--engine E] | gpus [--json] | doctor   [--config FILE] [--Agent:Key=value ...]
 IConfigurationRoot configuration;
 string[] rest;
 try
@@ -32,13 +32,18 @@ switch (command)
         return await Commands.InspectAsync(rest[1..]).ConfigureAwait(false);
 }
 
-if (command is not ("run" or "gpus"))
+if (command is not ("run" or "gpus" or "doctor"))
 {
     Console.Error.WriteLine($"unknown command '{command}'\n\n{Usage.Text}");
     return 2;
 }
 
 using var loggers = Logging.Create(configuration);
+if (command == "doctor")
+{
+    return await DoctorCommand.RunAsync(configuration, loggers).ConfigureAwait(false);
+}
+
 var log = loggers.CreateLogger("agent");
 var options = new AgentOptions();
 if (!OptionsSection.TryBind(() => configuration.GetSection(AgentOptions.SectionName).Bind(options), () => AgentOptionsValidator.Validate(options), log))

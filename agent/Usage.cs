@@ -12,6 +12,8 @@ internal static class Usage
                                          E: auto (default), vllm, sglang, tgi, llamacpp, triton, trtllm or dynamo;
                                          NAME replaces the model name (TGI and llama.cpp report none)
           gpus [--json]                  list every power source, one reading of each device, or why a source is unavailable
+          doctor                         check configuration, power sources, every server and the collector; print each
+                                         problem in plain words with its fix (exit 1 when something failed)
           --version                      print the version
 
         Configuration: a JSON file (--config), then environment variables (Agent__Collector__Url=...),

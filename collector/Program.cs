@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Host;
 using Telemetry.Collector.Hosting;
 using Telemetry.Hosting;
 
@@ -13,16 +14,30 @@ IConfigurationRoot configuration;
 try
 {
     configuration = HostConfiguration.Build(args, out var rest);
+    if (rest.Length > 0 && rest[0] == "--version")
+    {
+        Console.WriteLine("telemetry-collector " + HealthProbe.Version);
+        return 0;
+    }
+
+    if (rest.Length > 0 && rest[0] == "healthcheck")
+    {
+        return await HealthProbe.RunAsync(configuration).ConfigureAwait(false);
+    }
+
     if (rest.Length > 0 && rest[0] is "--help" or "-h" or "help")
     {
         Console.WriteLine("""
             telemetry-collector [--config FILE] [--Collector:Key=value ...]
+            telemetry-collector healthcheck [--config FILE]   exit 0 when this configuration's collector answers /healthz
+            telemetry-collector --version
 
             Receives agent reports and exports tokens-per-joule KPIs on /metrics (Prometheus).
             Configuration: JSON file, then environment (Collector__Listen=...), then command line.
             Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes,
                   Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format.
-            Endpoints: POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /healthz, GET /readyz.
+            Endpoints: GET / (status page), POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /api/v1/nodes,
+                       GET /v1/auth/check, GET /healthz, GET /readyz.
             """);
         return 0;
     }

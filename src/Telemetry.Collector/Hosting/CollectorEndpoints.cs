@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Ingest;
 using Telemetry.Collector.Kpi;
 using Telemetry.Collector.State;
+using Telemetry.Collector.Status;
 using Telemetry.Exposition;
 
 namespace Telemetry.Collector.Hosting;
@@ -20,6 +21,9 @@ public static class CollectorEndpoints
         app.MapPost("/v1/reports", ctx => IngestAsync(ctx, service, logger));
         app.MapGet("/metrics", ctx => MetricsAsync(ctx, service));
         app.MapGet("/api/v1/kpis", ctx => KpisAsync(ctx, service));
+        app.MapGet("/api/v1/nodes", ctx => NodesAsync(ctx, service));
+        app.MapGet("/v1/auth/check", ctx => AuthCheckAsync(ctx, service));
+        app.MapGet("/", StatusPageAsync);
         app.MapGet("/healthz", ctx => ctx.Response.WriteAsync("ok\n"));
         app.MapGet("/readyz", ctx => ctx.Response.WriteAsync("ready\n"));
         return app;
@@ -110,6 +114,45 @@ public static class CollectorEndpoints
         ctx.Response.ContentType = ContentNegotiation.ContentType(format);
         ctx.Response.ContentLength = scrape.Body.Length;
         await ctx.Response.Body.WriteAsync(scrape.Body, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static Task NodesAsync(HttpContext ctx, CollectorService service)
+    {
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(ctx.Response.Body, NodeStatusDocument.From(service.Snapshot()), NodeStatusJsonContext.Default.NodeStatusDocument, ctx.RequestAborted);
+    }
+
+    /// <summary>
+    /// Ingest authorization without a report (for <c>agent doctor</c>): 204 when this bearer token may report for
+    /// <c>?node=</c>, else the 401/403 ingest would give, with the same reason. Not counted as a rejected report.
+    /// </summary>
+    private static Task AuthCheckAsync(HttpContext ctx, CollectorService service)
+    {
+        var node = ctx.Request.Query["node"].ToString();
+        if (node.Length == 0)
+        {
+            return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, "missing ?node=<node id>");
+        }
+
+        var header = ctx.Request.Headers.Authorization.ToString();
+        if (service.Authorizer.Authorize(header.Length > 0 ? header : null, node, ctx.Connection.RemoteIpAddress) is { } refusal)
+        {
+            var status = refusal.Reason == RejectReason.Unauthorized ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return WriteErrorAsync(ctx, status, refusal.Message);
+        }
+
+        ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private static Task StatusPageAsync(HttpContext ctx)
+    {
+        ctx.Response.ContentType = "text/html; charset=utf-8";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        // The page runs only its own inline script and talks only to this origin.
+        ctx.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'";
+        ctx.Response.ContentLength = StatusPage.Html.Length;
+        return ctx.Response.Body.WriteAsync(StatusPage.Html, ctx.RequestAborted).AsTask();
     }
 
     private static Task KpisAsync(HttpContext ctx, CollectorService service)
