@@ -22,7 +22,7 @@ public sealed class MeteringProxy : IAsyncDisposable
 {
     private readonly ServerOptions _server;
     private readonly ProxyOptions _options;
-    private readonly Uri _upstream;
+    private readonly string _upstream; // base URL without a trailing slash: request paths start with one
     private readonly HttpClient _http;
     private readonly TenantResolver _tenants;
     private readonly ILogger _logger;
@@ -32,7 +32,7 @@ public sealed class MeteringProxy : IAsyncDisposable
     {
         _server = server;
         _options = server.Proxy;
-        _upstream = new Uri(_options.Upstream.TrimEnd('/'));
+        _upstream = _options.Upstream.TrimEnd('/');
         _logger = loggers.CreateLogger("proxy." + server.Name);
         _tenants = new TenantResolver(_options, server.Tier);
         Ledger = new ProxyLedger(_options.ActiveUserSeconds);
