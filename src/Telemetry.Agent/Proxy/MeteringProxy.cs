@@ -53,6 +53,9 @@ public sealed class MeteringProxy : IAsyncDisposable
 
     public ProxyLedger Ledger { get; }
 
+    /// <summary>Raised with every measured request (after it is in the ledger): exact values for tests and debugging.</summary>
+    public event Action<RequestRecord>? RequestMeasured;
+
     /// <summary>The address Kestrel bound (with the real port when the configured one was 0).</summary>
     public string ListenUrl { get; private set; } = "";
 
@@ -111,6 +114,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         {
             var record = meter.Finish(model, who, outcome, request.Stream, Stopwatch.GetTimestamp());
             Ledger.Record(record, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            RequestMeasured?.Invoke(record);
         }
     }
 
