@@ -79,25 +79,31 @@ public sealed class CollectorService : IDisposable
         }
     }
 
-    public Proxy.ProxySnapshot ProxySnapshot(FleetSnapshot fleet) => _proxy.Snapshot(fleet.TakenMs, fleet);
+    /// <summary>The fleet (server latency from proxy sketches where there are any) and the proxy scopes, taken together.</summary>
+    private (FleetSnapshot Fleet, Proxy.ProxySnapshot Proxy) Snapshots()
+    {
+        var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        var proxy = _proxy.Snapshot(fleet.TakenMs, fleet);
+        return (Proxy.SketchPreference.Apply(fleet, proxy), proxy);
+    }
 
     private void Render(ExpositionWriter w)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var snapshot = Snapshot();
-        Proxy.ProxyFamilies.Render(w, ProxySnapshot(snapshot), _tierPrices);
+        var (snapshot, proxySnapshot) = Snapshots();
+        Proxy.ProxyFamilies.Render(w, proxySnapshot, _tierPrices);
         MetricsRenderer.Render(w, snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, _lastRender);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 
-    public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+    public FleetSnapshot Snapshot() => Snapshots().Fleet;
 
     /// <summary>The <c>/api/v1/kpis</c> document, optionally filtered by scope kind and window label.</summary>
     public KpiDocument Kpis(string? scope, string? window)
     {
-        var snapshot = Snapshot();
+        var (snapshot, proxySnapshot) = Snapshots();
         var proxyScope = scope is not null && Proxy.ProxyScopes.All.Contains(scope);
-        var proxy = Proxy.ProxyKpiJson.Build(ProxySnapshot(snapshot), scope, window, _tierPrices);
+        var proxy = Proxy.ProxyKpiJson.Build(proxySnapshot, scope, window, _tierPrices);
         return KpiJson.Build(snapshot, proxyScope ? "\u0000none" : scope, window, _tierPrices, _ttftSlos) with { Proxy = proxy.Count > 0 ? proxy : null };
     }
 

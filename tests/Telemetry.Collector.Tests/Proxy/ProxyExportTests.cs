@@ -28,13 +28,14 @@ public sealed class ProxyExportTests
             Sequence = sequence,
             SampleTimeUnixMs = sampleMs,
             PreviousSampleTimeUnixMs = sequence == 1 ? 0 : sampleMs - 1000,
-            SentTimeUnixMs = sampleMs + 4000, // received at T0 + 5 s: no clock offset
+            SentTimeUnixMs = T0 + 5000, // sent as received: no clock offset
             Node = node,
             Site = "s1",
             Pool = "p1",
             IntervalSeconds = 1,
         };
         var server = new ServerSample { Name = "llama", Engine = "llamacpp", Role = "unified", Up = true, EnergyJoules = new Counter { Epoch = 1 } };
+        server.Streams.Add(new StreamSample { Model = "m", InputTokens = new Counter { Total = 1, Epoch = 1 }, OutputTokens = new Counter { Total = 1, Epoch = 1 } });
         server.ProxyStreams.AddRange(streams);
         report.Servers.Add(server);
         return report;
@@ -72,8 +73,9 @@ public sealed class ProxyExportTests
         using var service = new CollectorService(options, clock);
 
         Assert.Null(service.Ingest(Report("n1", 1, T0 + 1000, Stream("acme", "premium", 100, 100, 40, 40, 60, [.. Enumerable.Repeat(0.1, 50)]))).Error);
-        Assert.Null(service.Ingest(Report("n2", 1, T0 + 1000, Stream("acme", "premium", 50, 50, 20, 20, 30, [.. Enumerable.Repeat(0.4, 50)]))).Error);
-        Assert.Null(service.Ingest(Report("n2", 1, T0 + 1000, Stream("acme", "premium", 50, 50, 20, 20, 30, [.. Enumerable.Repeat(0.4, 50)]))).Error); // duplicate: ignored
+        Assert.Null(service.Ingest(Report("n2", 1, T0 + 1000)).Error);
+        Assert.Null(service.Ingest(Report("n2", 2, T0 + 2000, Stream("acme", "premium", 50, 50, 20, 20, 30, [.. Enumerable.Repeat(0.4, 50)]))).Error);
+        Assert.Null(service.Ingest(Report("n2", 2, T0 + 2000, Stream("acme", "premium", 50, 50, 20, 20, 30, [.. Enumerable.Repeat(0.4, 50)]))).Error); // duplicate: ignored
 
         using var scrape = await service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, CancellationToken.None);
         var text = Encoding.UTF8.GetString(scrape.Body.Span);
