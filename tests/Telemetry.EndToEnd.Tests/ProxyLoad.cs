@@ -76,10 +76,17 @@ internal static class ProxyLoad
             return ($"request {n}: stream does not end with [DONE]: {text}", false);
         }
 
-        var hasUsage = text.Contains("\"usage\"", StringComparison.Ordinal);
-        if (stream && hasUsage != askUsage)
+        // llama.cpp puts usage into the last completions chunk even unasked; what it sends only when asked
+        // is the usage-only chunk ("choices": []), which the proxy must remove when it asked in the client's place.
+        var usageOnlyChunk = text.Contains("\"choices\":[]", StringComparison.Ordinal);
+        if (stream && chat && usageOnlyChunk != askUsage)
         {
-            return ($"request {n}: asked for usage {askUsage}, stream has usage {hasUsage}", false);
+            return ($"request {n}: asked for usage {askUsage}, stream has a usage-only chunk {usageOnlyChunk}", false);
+        }
+
+        if (stream && !chat && usageOnlyChunk && !askUsage)
+        {
+            return ($"request {n}: a usage-only chunk the client did not ask for", false);
         }
 
         return (null, stream && !askUsage);

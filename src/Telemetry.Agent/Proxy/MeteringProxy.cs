@@ -42,7 +42,8 @@ public sealed class MeteringProxy : IAsyncDisposable
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            // Below the 5-s keep-alive of cpp-httplib (llama-server) and similar: a connection is dropped here before the server drops it.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
             ConnectTimeout = TimeSpan.FromSeconds(10),
         })
         {
@@ -95,21 +96,28 @@ public sealed class MeteringProxy : IAsyncDisposable
 
         var injectUsage = request is { ValidJson: true, Stream: true, IncludeUsage: false } && !api.IsOllama();
         var upstreamBody = injectUsage ? RequestInspection.WithUsageRequested(body!) : body;
-        using var message = new HttpRequestMessage(new HttpMethod(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
-        if (upstreamBody is not null)
+        HttpRequestMessage NewMessage()
         {
-            message.Content = new ByteArrayContent(upstreamBody);
-        }
-        else if (ctx.Request.ContentLength > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
-        {
-            message.Content = new StreamContent(ctx.Request.Body);
+            var message = new HttpRequestMessage(new HttpMethod(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
+            if (upstreamBody is not null)
+            {
+                message.Content = new ByteArrayContent(upstreamBody);
+            }
+            else if (ctx.Request.ContentLength > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
+            {
+                message.Content = new StreamContent(ctx.Request.Body);
+            }
+
+            UpstreamHeaders.CopyToUpstream(ctx.Request.Headers, message, injectUsage);
+            return message;
         }
 
-        UpstreamHeaders.CopyToUpstream(ctx.Request.Headers, message, injectUsage);
+        // A buffered (or empty) body can be sent again: one retry covers a pooled connection the server closed meanwhile.
+        var canRetry = upstreamBody is not null || !(ctx.Request.ContentLength > 0 || ctx.Request.Headers.TransferEncoding.Count > 0);
         var who = request is null ? default : _tenants.Resolve(ctx.Request.Headers, request.User);
         var model = _server.Model.Length > 0 ? _server.Model : request?.Model is { Length: > 0 } m ? m : "unknown";
         var meter = new ResponseMeter(api, started);
-        var outcome = await ForwardAsync(ctx, message, api, request, injectUsage, meter).ConfigureAwait(false);
+        var outcome = await ForwardAsync(ctx, NewMessage, canRetry, api, request, injectUsage, meter).ConfigureAwait(false);
         if (request is not null)
         {
             var record = meter.Finish(model, who, outcome, request.Stream, Stopwatch.GetTimestamp());
@@ -119,7 +127,7 @@ public sealed class MeteringProxy : IAsyncDisposable
     }
 
     /// <summary>Sends upstream and relays the answer; returns the outcome (RequestOutcomes).</summary>
-    private async Task<string> ForwardAsync(HttpContext ctx, HttpRequestMessage message, InferenceApi api, RequestInspection? request, bool injectedUsage, ResponseMeter meter)
+    private async Task<string> ForwardAsync(HttpContext ctx, Func<HttpRequestMessage> newMessage, bool canRetry, InferenceApi api, RequestInspection? request, bool injectedUsage, ResponseMeter meter)
     {
         // Client gone → this token cancels the upstream request, which closes its connection: the engine stops generating.
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
@@ -127,7 +135,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         try
         {
             cancel.CancelAfter(TimeSpan.FromSeconds(_options.UpstreamTimeoutSeconds));
-            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancel.Token).ConfigureAwait(false);
+            response = await SendAsync(newMessage, canRetry, cancel.Token).ConfigureAwait(false);
             cancel.CancelAfter(Timeout.InfiniteTimeSpan);
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
@@ -184,6 +192,24 @@ public sealed class MeteringProxy : IAsyncDisposable
 
             return failed ? Scraping.Engines.RequestOutcomes.Error : Scraping.Engines.RequestOutcomes.Success;
         }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> newMessage, bool canRetry, CancellationToken ct)
+    {
+        using (var first = newMessage())
+        {
+            try
+            {
+                return await _http.SendAsync(first, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (canRetry && ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.ConnectionError)
+            {
+                _logger.LogDebug("Upstream {Upstream} dropped the connection before answering ({Reason}); sending once more", _upstream, ex.Message);
+            }
+        }
+
+        using var second = newMessage();
+        return await _http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads a generation request's body within Proxy:MaxRequestBodyBytes; null after answering 413.</summary>
