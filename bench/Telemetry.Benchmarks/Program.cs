@@ -4,10 +4,16 @@ using Telemetry.Benchmarks;
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file]] (fleet-scale collector run, issue 5)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- proxy-overhead [llama-server] [requests]  (issue 6)
 if (args is ["scale", ..])
 {
     ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500, args.Length > 2 ? args[2] : null);
     return 0;
+}
+
+if (args is ["proxy-overhead", ..])
+{
+    return await ProxyOverhead.RunAsync(args[1..]);
 }
 
 if (args is ["energy-accuracy", ..])

@@ -107,7 +107,7 @@ public sealed class ServerOptions
 {
     public string Name { get; set; } = "";
 
-    /// <summary>The server's Prometheus <c>/metrics</c> URL (not needed for the simulated engine).</summary>
+    /// <summary>The server's Prometheus <c>/metrics</c> URL (not needed for the simulated engine, nor behind a metering proxy).</summary>
     public string Url { get; set; } = "";
 
     /// <summary><c>auto</c>, an engine (<c>vllm</c>, <c>sglang</c>, <c>tgi</c>, <c>llamacpp</c>, <c>triton</c>, <c>trtllm</c>, <c>dynamo</c>), or <c>simulated</c>.</summary>
@@ -125,6 +125,9 @@ public sealed class ServerOptions
     /// <summary>GPU indices or UUIDs the server runs on. Empty: discovered from the URL's port and NVML's
     /// process list, else all GPUs when this is the only server.</summary>
     public List<string> Gpus { get; set; } = [];
+
+    /// <summary>The metering proxy in front of this server (docs/proxy.md); off unless Listen is set.</summary>
+    public ProxyOptions Proxy { get; set; } = new();
 }
 
 /// <summary>Server ↔ GPU discovery for servers without configured <c>Gpus</c> (docs/engines.md).</summary>

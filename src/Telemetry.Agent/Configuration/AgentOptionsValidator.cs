@@ -136,14 +136,49 @@ public static class AgentOptionsValidator
             errors.Add($"{key}:Engine '{s.Engine}' is not one of {string.Join(", ", Engines)}");
         }
 
-        if (s.Engine != "simulated" && (!Uri.TryCreate(s.Url, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https")))
+        if (s.Engine != "simulated" && !(s.Proxy.Enabled && s.Url.Length == 0) && (!Uri.TryCreate(s.Url, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https")))
         {
             errors.Add($"{key}:Url '{s.Url}' is not an http(s) URL of the server's /metrics");
         }
 
+        ValidateProxy(s.Proxy, key + ":Proxy", errors);
+
         if (!Roles.Contains(s.Role))
         {
             errors.Add($"{key}:Role '{s.Role}' is not one of {string.Join(", ", Roles)}");
+        }
+    }
+
+    private static void ValidateProxy(ProxyOptions p, string key, List<string> errors)
+    {
+        if (!p.Enabled)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(p.Listen, UriKind.Absolute, out var listen) || listen.Scheme != "http")
+        {
+            errors.Add($"{key}:Listen '{p.Listen}' is not an http URL to listen on, e.g. http://127.0.0.1:8081");
+        }
+
+        if (!Uri.TryCreate(p.Upstream, UriKind.Absolute, out var up) || (up.Scheme != "http" && up.Scheme != "https"))
+        {
+            errors.Add($"{key}:Upstream '{p.Upstream}' is not the server's http(s) base URL, e.g. http://127.0.0.1:8080");
+        }
+
+        if (!(p.ActiveUserSeconds >= 1 && p.ActiveUserSeconds <= 86_400))
+        {
+            errors.Add($"{key}:ActiveUserSeconds must be between 1 and 86400 (got {p.ActiveUserSeconds})");
+        }
+
+        if (p.MaxRequestBodyBytes < 1024)
+        {
+            errors.Add($"{key}:MaxRequestBodyBytes must be at least 1024 (got {p.MaxRequestBodyBytes})");
+        }
+
+        if (!(p.UpstreamTimeoutSeconds > 0))
+        {
+            errors.Add($"{key}:UpstreamTimeoutSeconds must be positive");
         }
     }
 }

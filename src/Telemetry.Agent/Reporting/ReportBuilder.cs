@@ -27,6 +27,7 @@ public sealed class ReportBuilder
     private readonly Dictionary<string, long> _serverReadMs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _streamStarts = new(StringComparer.Ordinal);
     private readonly GpuAttribution _attribution;
+    private readonly ProxyStreamSamples _proxyStreams;
     private readonly long _startMs;
     private ulong _sequence;
     private long _previousSampleMs;
@@ -35,6 +36,7 @@ public sealed class ReportBuilder
     {
         _options = options;
         _startMs = startMs;
+        _proxyStreams = new ProxyStreamSamples(startMs);
         var discovery = options.Discovery;
         _attribution = new GpuAttribution(
             discovery.ProcRoot.Length > 0 ? new ServerProcessFinder(discovery.ProcRoot) : null,
@@ -157,6 +159,8 @@ public sealed class ReportBuilder
         {
             sample.Streams.Add(StreamSampleOf(options.Name, stream, sampleMs, errors));
         }
+
+        _proxyStreams.AddTo(sample, reading.ProxyStreams);
 
         return sample;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Telemetry.Agent.Configuration;
 using Telemetry.Agent.Power;
+using Telemetry.Agent.Proxy;
 using Telemetry.Agent.Reporting;
 using Telemetry.Agent.Servers;
 using Telemetry.Agent.Simulation;
@@ -28,6 +29,7 @@ public sealed class AgentRuntime : IDisposable
     private readonly ReportSender _sender;
     private readonly HttpClient _scrapeHttp;
     private readonly HttpClient _collectorHttp;
+    private readonly List<MeteringProxy> _proxies = [];
 
     public AgentRuntime(AgentOptions options, ILoggerFactory loggers, TimeProvider time)
     {
@@ -41,9 +43,19 @@ public sealed class AgentRuntime : IDisposable
 
         _scrapeHttp = new HttpClient { Timeout = MaxScrapeTime };
         var scraper = new EngineScraper(_scrapeHttp);
-        _servers = [.. options.Servers.Select(s => s.Engine == "simulated"
-            ? (IServerSource)new SimulatedServerSource(s, workload, time)
-            : new ScrapedServerSource(s, scraper))];
+        _servers = [.. options.Servers.Select(s =>
+        {
+            IServerSource? engine = s.Engine == "simulated" ? new SimulatedServerSource(s, workload, time)
+                : s.Url.Length > 0 ? new ScrapedServerSource(s, scraper) : null;
+            if (!s.Proxy.Enabled)
+            {
+                return engine!;
+            }
+
+            var proxy = new MeteringProxy(s, loggers);
+            _proxies.Add(proxy);
+            return new MeteredServerSource(s, engine, proxy.Ledger, time);
+        })];
 
         _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds(), loggers.CreateLogger("attribution"));
         Backlog = new ReportBacklog(options.Collector.BacklogMaxReports);
@@ -67,6 +79,11 @@ public sealed class AgentRuntime : IDisposable
         _logger.LogInformation("Agent {Instance} for node {Node} (site {Site}, pool {Pool}) sampling every {Interval} s; power: {Power}; servers: {Servers}; collector {Collector}",
             InstanceId, _options.ResolvedNode, _options.Site, _options.Pool, _options.IntervalSeconds,
             string.Join(",", _power.Select(p => p.Name)), string.Join(",", _options.Servers.Select(s => $"{s.Name}({s.Engine})")), _options.Collector.Url);
+        foreach (var proxy in _proxies)
+        {
+            await proxy.StartAsync(ct).ConfigureAwait(false);
+        }
+
         await WarmUpAsync(ct).ConfigureAwait(false);
         var sending = _sender.RunAsync(ct);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), _time);
@@ -87,6 +104,10 @@ public sealed class AgentRuntime : IDisposable
         }
 
         await sending.ConfigureAwait(false);
+        foreach (var proxy in _proxies)
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -17,4 +17,7 @@ public sealed record ServerReading(EngineReading? Reading, string? Error)
 {
     /// <summary>When the values were read (Unix ms; the midpoint of the scrape), 0 if unknown.</summary>
     public long ReadMs { get; init; }
+
+    /// <summary>What the server's metering proxy measured (Proxy.ProxyLedger), empty without a proxy.</summary>
+    public IReadOnlyList<Proxy.ProxyStreamReading> ProxyStreams { get; init; } = [];
 }

@@ -164,9 +164,9 @@ public static class CollectorEndpoints
             return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"unknown window '{window}': configured are {string.Join(", ", service.Windows.Select(w => w.Label))}");
         }
 
-        if (scope.Length > 0 && !Enum.GetValues<ScopeKind>().Any(k => ScopeKinds.LabelOf(k) == scope))
+        if (scope.Length > 0 && !Enum.GetValues<ScopeKind>().Any(k => ScopeKinds.LabelOf(k) == scope) && !Proxy.ProxyScopes.All.Contains(scope))
         {
-            return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"unknown scope '{scope}': use {string.Join(", ", Enum.GetValues<ScopeKind>().Select(ScopeKinds.LabelOf))}");
+            return WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, $"unknown scope '{scope}': use {string.Join(", ", Enum.GetValues<ScopeKind>().Select(ScopeKinds.LabelOf).Concat(Proxy.ProxyScopes.All))}");
         }
 
         var document = service.Kpis(scope.Length > 0 ? scope : null, window.Length > 0 ? window : null);

@@ -21,6 +21,7 @@ public sealed class CollectorService : IDisposable
     private readonly ScrapeCache _scrapeCache;
     private readonly Dictionary<string, double> _tierPrices;
     private readonly Dictionary<string, double> _ttftSlos;
+    private readonly Proxy.ProxyLedgerState _proxy;
     private RenderStats _lastRender;
 
     public CollectorService(CollectorOptions options, TimeProvider? time = null)
@@ -31,6 +32,7 @@ public sealed class CollectorService : IDisposable
         Cost = new CostModel(options.Cost);
         NodeKpiWindows = CollectorOptionsValidator.ResolveNodeKpiWindows(options, Windows);
         _fleet = new FleetState(Windows, Cost, NodeKpiWindows);
+        _proxy = new Proxy.ProxyLedgerState(Windows);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
         _tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
@@ -65,22 +67,49 @@ public sealed class CollectorService : IDisposable
         else
         {
             Stats.CountAccepted();
+            ApplyProxyStreams(report);
         }
 
         return (outcome, null);
     }
 
+    /// <summary>Metering-proxy streams, placed with the node's clock offset as the fleet state just corrected it.</summary>
+    private void ApplyProxyStreams(NodeReport report)
+    {
+        if (report.Servers.Any(s => s.ProxyStreams.Count > 0))
+        {
+            var offset = _fleet.Nodes.FirstOrDefault(n => n.Node == report.Node)?.ClockOffsetMs ?? 0;
+            _proxy.Apply(report, offset);
+        }
+    }
+
+    /// <summary>The fleet (server latency from proxy sketches where there are any) and the proxy scopes, taken together.</summary>
+    private (FleetSnapshot Fleet, Proxy.ProxySnapshot Proxy) Snapshots()
+    {
+        var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        var proxy = _proxy.Snapshot(fleet.TakenMs, fleet);
+        return (Proxy.SketchPreference.Apply(fleet, proxy), proxy);
+    }
+
     private void Render(ExpositionWriter w)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender);
+        var (snapshot, proxySnapshot) = Snapshots();
+        Proxy.ProxyFamilies.Render(w, proxySnapshot, _tierPrices);
+        MetricsRenderer.Render(w, snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 
-    public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+    public FleetSnapshot Snapshot() => Snapshots().Fleet;
 
     /// <summary>The <c>/api/v1/kpis</c> document, optionally filtered by scope kind and window label.</summary>
-    public KpiDocument Kpis(string? scope, string? window) => KpiJson.Build(Snapshot(), scope, window, _tierPrices, _ttftSlos);
+    public KpiDocument Kpis(string? scope, string? window)
+    {
+        var (snapshot, proxySnapshot) = Snapshots();
+        var proxyScope = scope is not null && Proxy.ProxyScopes.All.Contains(scope);
+        var proxy = Proxy.ProxyKpiJson.Build(proxySnapshot, scope, window, _tierPrices);
+        return KpiJson.Build(snapshot, proxyScope ? "\u0000none" : scope, window, _tierPrices, _ttftSlos) with { Proxy = proxy.Count > 0 ? proxy : null };
+    }
 
     public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, CancellationToken ct) => _scrapeCache.GetAsync(format, ct);
 

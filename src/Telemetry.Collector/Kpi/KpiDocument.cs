@@ -7,7 +7,11 @@ namespace Telemetry.Collector.Kpi;
 /// families, one row per scope and window. Values that cannot be computed are omitted (null), never
 /// 0 or Inf. Serialized with System.Text.Json source generation (<see cref="KpiJsonContext"/>).
 /// </summary>
-public sealed record KpiDocument(double TimestampSeconds, IReadOnlyList<KpiRow> Kpis);
+public sealed record KpiDocument(double TimestampSeconds, IReadOnlyList<KpiRow> Kpis)
+{
+    /// <summary>Per-tenant, per-tier and per-server rows from the metering proxies (docs/proxy.md); omitted when empty.</summary>
+    public IReadOnlyList<Proxy.ProxyKpiRow>? Proxy { get; init; }
+}
 
 public sealed record KpiRow(
     string Scope,

@@ -116,16 +116,9 @@ public sealed class ScopeWindows
             {
                 count += c;
             }
-
             if (count > 0)
             {
-                result[n++] = new LatencyView(
-                    metric, h.Bounds, count, sum,
-                    HistogramQuantile.Estimate(0.5, h.Bounds, counts),
-                    HistogramQuantile.Estimate(0.9, h.Bounds, counts),
-                    HistogramQuantile.Estimate(0.95, h.Bounds, counts),
-                    HistogramQuantile.Estimate(0.99, h.Bounds, counts),
-                    keepCounts ? counts.ToArray() : null);
+                result[n++] = LatencyView.FromCounts(metric, h.Bounds, counts, sum, keepCounts);
             }
         }
 
@@ -144,4 +137,23 @@ public sealed class ScopeWindows
 /// (linear interpolation in the reference <see cref="Bounds"/>; null when not estimable), and for tier scopes
 /// the per-bucket <see cref="Counts"/> (+Inf last).
 /// </summary>
-public readonly record struct LatencyView(string Metric, double[] Bounds, double Count, double Sum, double? P50, double? P90, double? P95, double? P99, double[]? Counts);
+public readonly record struct LatencyView(string Metric, double[] Bounds, double Count, double Sum, double? P50, double? P90, double? P95, double? P99, double[]? Counts)
+{
+    /// <summary>The view of per-bucket <paramref name="counts"/> (+Inf last) on <paramref name="bounds"/>; the counts are copied only if kept.</summary>
+    public static LatencyView FromCounts(string metric, double[] bounds, ReadOnlySpan<double> counts, double sum, bool keepCounts = true)
+    {
+        var count = 0.0;
+        foreach (var c in counts)
+        {
+            count += c;
+        }
+
+        return new LatencyView(
+            metric, bounds, count, sum,
+            HistogramQuantile.Estimate(0.5, bounds, counts),
+            HistogramQuantile.Estimate(0.9, bounds, counts),
+            HistogramQuantile.Estimate(0.95, bounds, counts),
+            HistogramQuantile.Estimate(0.99, bounds, counts),
+            keepCounts ? counts.ToArray() : null);
+    }
+}
