@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Configuration;
 using Telemetry.Collector.Hosting;
+using Telemetry.Collector.Otlp;
 using Telemetry.Hosting;
 
 // telemetry-collector [--config FILE] [--Collector:Key=value ...]
@@ -21,7 +22,8 @@ try
             Receives agent reports and exports tokens-per-joule KPIs on /metrics (Prometheus).
             Configuration: JSON file, then environment (Collector__Listen=...), then command line.
             Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes,
-                  Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format.
+                  Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format,
+                  Collector:Otlp:Endpoint/:Protocol/:IntervalSeconds/:Headers/:Timeout (OTLP push).
             Endpoints: POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /healthz, GET /readyz.
             """);
         return 0;
@@ -72,5 +74,8 @@ catch (IOException ex)
 }
 
 log.LogInformation("Collector listening on {Listen}; windows {Windows}", options.Listen, string.Join(",", service.Windows.Select(w => w.Label)));
+
+// Optional OTLP push (Collector:Otlp:Endpoint); disposed after Kestrel stops, with a final push.
+using var otlp = OtlpPush.Start(service, loggerFactory.CreateLogger("otlp"));
 await app.WaitForShutdownAsync().ConfigureAwait(false);
 return 0;

@@ -21,7 +21,8 @@ public sealed class CollectorService : IDisposable
     private readonly ScrapeCache _scrapeCache;
     private readonly Dictionary<string, double> _tierPrices;
     private readonly Dictionary<string, double> _ttftSlos;
-    private RenderStats _lastRender;
+    private RenderStats _lastRender = RenderStats.None;
+    private FleetSnapshot? _latest;
 
     public CollectorService(CollectorOptions options, TimeProvider? time = null)
     {
@@ -69,11 +70,41 @@ public sealed class CollectorService : IDisposable
     private void Render(ExpositionWriter w)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, _lastRender);
+        MetricsRenderer.Render(w, Snapshot(), Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, _lastRender, Options.Otlp.Enabled ? ExportStats : null);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 
-    public FleetSnapshot Snapshot() => _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+    public FleetSnapshot Snapshot()
+    {
+        var snapshot = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        Volatile.Write(ref _latest, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// The last snapshot if it is at most <paramref name="maxAge"/> old, else a new one: the OTLP
+    /// callbacks of one push (one per instrument) share one snapshot instead of building their own.
+    /// </summary>
+    public FleetSnapshot RecentSnapshot(TimeSpan maxAge)
+    {
+        var latest = Volatile.Read(ref _latest);
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return latest is not null && nowMs - latest.TakenMs <= maxAge.TotalMilliseconds && nowMs >= latest.TakenMs ? latest : Snapshot();
+    }
+
+    /// <summary>Size and cost of the previous /metrics render (zero before the first).</summary>
+    internal RenderStats LastRender => Volatile.Read(ref _lastRender);
+
+    /// <summary>Late increments: in raw counters, missing from windowed KPIs.</summary>
+    public long LateIncrements => _fleet.LateIncrements;
+
+    /// <summary>Tier prices and TTFT objectives by tier name, as configured.</summary>
+    internal IReadOnlyDictionary<string, double> TierPrices => _tierPrices;
+
+    internal IReadOnlyDictionary<string, double> TtftSlos => _ttftSlos;
+
+    /// <summary>Outcomes of OTLP pushes; exported only while push is configured.</summary>
+    public Otlp.OtlpExportStats ExportStats { get; } = new();
 
     /// <summary>The <c>/api/v1/kpis</c> document, optionally filtered by scope kind and window label.</summary>
     public KpiDocument Kpis(string? scope, string? window) => KpiJson.Build(Snapshot(), scope, window, _tierPrices, _ttftSlos);
