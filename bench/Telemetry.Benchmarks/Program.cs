@@ -3,10 +3,17 @@ using Telemetry.Benchmarks;
 
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]       (fleet-scale collector run, issue 5)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- otlp [nodes]        (cost of one OTLP push, docs/otlp.md)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 if (args is ["scale", ..])
 {
     ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500);
+    return 0;
+}
+
+if (args is ["otlp", ..])
+{
+    OtlpPushRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000);
     return 0;
 }
 

@@ -27,5 +27,12 @@ public sealed class OtlpOptions
     /// <summary>Seconds one push may take before it is abandoned (the SDK's export timeout).</summary>
     public double Timeout { get; set; } = 10;
 
+    /// <summary>
+    /// Series one instrument may push (the SDK's cardinality limit; its own default, 2000, is passed by
+    /// ~50 nodes' KPI series). Beyond it the SDK folds points into one <c>otel.metric.overflow</c> series.
+    /// The SDK reserves room for this many points per instrument up front, so it is also a memory bound.
+    /// </summary>
+    public int MaxSeriesPerMetric { get; set; } = 50_000;
+
     public bool Enabled => Endpoint.Length > 0;
 }

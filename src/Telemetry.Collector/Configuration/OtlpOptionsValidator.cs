@@ -10,6 +10,12 @@ public static class OtlpOptionsValidator
     /// <summary>A push slower than 5 minutes has certainly failed; the SDK needs a positive timeout.</summary>
     public const double MaxTimeoutSeconds = 300;
 
+    /// <summary>The SDK's own default; less would truncate even a small fleet.</summary>
+    public const int MinSeriesPerMetric = 2000;
+
+    /// <summary>Past ten million series per instrument the SDK's up-front reservation alone runs to gigabytes.</summary>
+    public const int MaxSeriesPerMetricLimit = 10_000_000;
+
     public static void Validate(OtlpOptions o, List<string> errors)
     {
         if (!o.Enabled)
@@ -35,6 +41,11 @@ public static class OtlpOptionsValidator
         if (!(o.Timeout > 0 && o.Timeout <= MaxTimeoutSeconds))
         {
             errors.Add($"Collector:Otlp:Timeout must be more than 0 and at most {MaxTimeoutSeconds} seconds (got {o.Timeout})");
+        }
+
+        if (o.MaxSeriesPerMetric is < MinSeriesPerMetric or > MaxSeriesPerMetricLimit)
+        {
+            errors.Add($"Collector:Otlp:MaxSeriesPerMetric must be between {MinSeriesPerMetric} and {MaxSeriesPerMetricLimit} (got {o.MaxSeriesPerMetric})");
         }
 
         var pairs = o.Headers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -69,6 +69,9 @@ public sealed class OtlpPush : IDisposable
         var provider = Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(r => r.Clear().AddService("telemetry-collector", serviceVersion: meter.Version))
             .AddMeter(MeterName)
+            .AddView(instrument => instrument.Name == SelfInstruments.IngestDurationName
+                ? new ExplicitBucketHistogramConfiguration { Boundaries = Ingest.IngestStats.LatencyBoundsSeconds, CardinalityLimit = o.MaxSeriesPerMetric }
+                : new MetricStreamConfiguration { CardinalityLimit = o.MaxSeriesPerMetric })
             .AddReader(reader)
             .Build();
 

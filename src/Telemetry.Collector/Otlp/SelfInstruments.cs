@@ -13,6 +13,8 @@ namespace Telemetry.Collector.Otlp;
 /// </summary>
 internal static class SelfInstruments
 {
+    public const string IngestDurationName = "inference_collector_ingest_duration_seconds";
+
     public static void Register(Meter meter, CollectorService service, Func<FleetSnapshot> snapshot)
     {
         var stats = service.Stats;
@@ -39,7 +41,7 @@ internal static class SelfInstruments
         meter.CreateObservableGauge("inference_collector_render_duration_seconds", () => Render(service, r => r.Seconds), "s", "Time the previous /metrics render took.");
         meter.CreateObservableGauge("inference_collector_render_bytes", () => Render(service, r => r.Bytes), "By", "Size of the previous /metrics body.");
 
-        var latency = meter.CreateHistogram("inference_collector_ingest_duration_seconds", "s", "Time to decode, check and apply one report.",
+        var latency = meter.CreateHistogram(IngestDurationName, "s", "Time to decode, check and apply one report.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = IngestStats.LatencyBoundsSeconds });
         stats.LatencyObserved = latency.Record;
     }

@@ -111,7 +111,7 @@ public sealed class OtlpPushTests
         Assert.Equal(rows.Sum(r => Count(r, "tokens_per_joule")), Points(Metric(pushed, "inference_kpi_tokens_per_joule")).Count);
         Assert.Equal(rows.Sum(r => Count(r, "energy_cost_per_million_tokens_usd") + Count(r, "total_cost_per_million_tokens_usd")), Points(Metric(pushed, "inference_kpi_cost_per_million_tokens_usd")).Count);
         Assert.True(compared > 100, $"only {compared} values compared");
-        Assert.Equal(0.5, Value(Metric(pushed, "inference_kpi_tokens_per_joule"), new Dictionary<string, string> { ["scope"] = "fleet", ["window"] = "1m", ["token_type"] = "output" }));
+        Assert.Equal(0.5, Value(Metric(pushed, "inference_kpi_tokens_per_joule"), new Dictionary<string, string> { ["scope"] = "fleet", ["window"] = "10s", ["token_type"] = "output" }));
         Assert.Equal(OpenTelemetry.Proto.Metrics.V1.Metric.DataOneofCase.Gauge, Metric(pushed, "inference_kpi_tokens_per_joule").DataCase);
         Assert.Equal("{token}/J", Metric(pushed, "inference_kpi_tokens_per_joule").Unit);
 
@@ -183,6 +183,33 @@ public sealed class OtlpPushTests
 
         Assert.Equal(expected.GetDouble(), Value(Metric(pushed, family), labels));
         return 1;
+    }
+
+    [Fact]
+    public async Task A_fleet_past_the_sdk_default_of_2000_series_per_metric_is_pushed_whole()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await using var collector = await CollectorUnderTest.StartAsync(Options(receiver.HttpUrl.ToString()), new FixedClock(now));
+        const int Nodes = 400; // (400 nodes + 400 servers + aggregates) × 3 token types > 2400 series in one window alone
+        for (var n = 0; n < Nodes; n++)
+        {
+            var reports = new Reports(node: $"n{n:D3}", instance: $"i{n}");
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Null(collector.Service.Ingest(reports.Next(now.ToUnixTimeMilliseconds() - 9000 + (i * 1000), 200, 30, 100, sentMs: now.ToUnixTimeMilliseconds())).Error);
+            }
+        }
+
+        using var api = JsonDocument.Parse(await collector.Http.GetStringAsync("/api/v1/kpis"));
+        Assert.True(collector.Push!.Flush(Bound));
+        var pushed = Last(receiver);
+        var expected = api.RootElement.GetProperty("kpis").EnumerateArray().Sum(r => Count(r, "tokens_per_joule"));
+        Assert.True(expected > 2000, $"only {expected} series: the test no longer passes the SDK default; rows by scope and window: " +
+            string.Join(", ", api.RootElement.GetProperty("kpis").EnumerateArray().GroupBy(r => r.GetProperty("scope").GetString() + "/" + r.GetProperty("window").GetString() + "/" + Count(r, "tokens_per_joule")).Select(g => $"{g.Key}:{g.Count()}")));
+        var points = Points(Metric(pushed, "inference_kpi_tokens_per_joule"));
+        Assert.Equal(expected, points.Count);
+        Assert.DoesNotContain(points, p => p.Attributes.ContainsKey("otel.metric.overflow"));
     }
 
     [Fact]
