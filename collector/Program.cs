@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Configuration;
 using Telemetry.Collector.Host;
 using Telemetry.Collector.Hosting;
+using Telemetry.Collector.Otlp;
 using Telemetry.Hosting;
 
 // telemetry-collector [--config FILE] [--Collector:Key=value ...]
@@ -35,7 +36,8 @@ try
             Receives agent reports and exports tokens-per-joule KPIs on /metrics (Prometheus).
             Configuration: JSON file, then environment (Collector__Listen=...), then command line.
             Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes,
-                  Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format.
+                  Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format,
+                  Collector:Otlp:Endpoint/:Protocol/:IntervalSeconds/:Headers/:Timeout (OTLP push).
             Endpoints: GET / (status page), POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /api/v1/nodes,
                        GET /v1/auth/check, GET /healthz, GET /readyz.
             """);
@@ -87,5 +89,8 @@ catch (IOException ex)
 }
 
 log.LogInformation("Collector listening on {Listen}; windows {Windows}", options.Listen, string.Join(",", service.Windows.Select(w => w.Label)));
+
+// Optional OTLP push (Collector:Otlp:Endpoint); disposed after Kestrel stops, with a final push.
+using var otlp = OtlpPush.Start(service, loggerFactory.CreateLogger("otlp"));
 await app.WaitForShutdownAsync().ConfigureAwait(false);
 return 0;

@@ -3,6 +3,7 @@ using Telemetry.Benchmarks;
 
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file]] (fleet-scale collector run, issue 5)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- otlp [nodes]        (cost of one OTLP push, docs/otlp.md)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- proxy-overhead [llama-server] [requests]  (issue 6)
 if (args is ["scale", ..])
@@ -14,6 +15,12 @@ if (args is ["scale", ..])
 if (args is ["proxy-overhead", ..])
 {
     return await ProxyOverhead.RunAsync(args[1..]);
+}
+
+if (args is ["otlp", ..])
+{
+    OtlpPushRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000);
+    return 0;
 }
 
 if (args is ["energy-accuracy", ..])

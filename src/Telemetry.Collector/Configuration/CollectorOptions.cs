@@ -37,6 +37,9 @@ public sealed class CollectorOptions
     /// <summary>A node that has not reported for this many of its intervals is stale (<c>inference_node_up 0</c>).</summary>
     public double StaleAfterIntervals { get; set; } = 3;
 
+    /// <summary>Optional OTLP push (docs/otlp.md); off unless <c>Collector:Otlp:Endpoint</c> is set.</summary>
+    public OtlpOptions Otlp { get; set; } = new();
+
     /// <summary>Default windows when none are configured (DESIGN §4).</summary>
     public static readonly IReadOnlyList<string> DefaultWindows = ["1m", "5m", "15m", "1h"];
 }

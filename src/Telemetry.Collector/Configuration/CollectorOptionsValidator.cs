@@ -68,6 +68,8 @@ public static class CollectorOptionsValidator
             errors.Add("Collector:StaleAfterIntervals must be at least 1");
         }
 
+        OtlpOptionsValidator.Validate(options.Otlp, errors);
+
         return errors;
     }
 

@@ -32,6 +32,7 @@ public static class CollectorEndpoints
     private static async Task IngestAsync(HttpContext ctx, CollectorService service, ILogger logger)
     {
         var started = Stopwatch.GetTimestamp();
+        service.Stats.CountReceived();
         var request = ctx.Request;
         var encoding = request.Headers.ContentEncoding.ToString();
         if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))

@@ -22,7 +22,8 @@ public sealed class CollectorService : IDisposable
     private readonly Dictionary<string, double> _tierPrices;
     private readonly Dictionary<string, double> _ttftSlos;
     private readonly Proxy.ProxyLedgerState _proxy;
-    private RenderStats _lastRender;
+    private RenderStats _lastRender = RenderStats.None;
+    private FleetSnapshot? _latest;
 
     public CollectorService(CollectorOptions options, TimeProvider? time = null)
     {
@@ -78,7 +79,7 @@ public sealed class CollectorService : IDisposable
     {
         if (report.Servers.Any(s => s.ProxyStreams.Count > 0))
         {
-            var offset = _fleet.Nodes.FirstOrDefault(n => n.Node == report.Node)?.ClockOffsetMs ?? 0;
+            var offset = _fleet.TryGetNode(report.Node)?.ClockOffsetMs ?? 0;
             _proxy.Apply(report, offset);
         }
     }
@@ -88,7 +89,9 @@ public sealed class CollectorService : IDisposable
     {
         var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
         var proxy = _proxy.Snapshot(fleet.TakenMs, fleet);
-        return (Proxy.SketchPreference.Apply(fleet, proxy), proxy);
+        fleet = Proxy.SketchPreference.Apply(fleet, proxy);
+        Volatile.Write(ref _latest, fleet);
+        return (fleet, proxy);
     }
 
     private void Render(ExpositionWriter w)
@@ -96,11 +99,36 @@ public sealed class CollectorService : IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (snapshot, proxySnapshot) = Snapshots();
         Proxy.ProxyFamilies.Render(w, proxySnapshot, _tierPrices);
-        MetricsRenderer.Render(w, snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender);
+        MetricsRenderer.Render(w, snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender, Options.Otlp.Enabled ? ExportStats : null);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
     }
 
     public FleetSnapshot Snapshot() => Snapshots().Fleet;
+
+    /// <summary>
+    /// The last snapshot if it is at most <paramref name="maxAge"/> old, else a new one: the OTLP
+    /// callbacks of one push (one per instrument) share one snapshot instead of building their own.
+    /// </summary>
+    public FleetSnapshot RecentSnapshot(TimeSpan maxAge)
+    {
+        var latest = Volatile.Read(ref _latest);
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return latest is not null && nowMs - latest.TakenMs <= maxAge.TotalMilliseconds && nowMs >= latest.TakenMs ? latest : Snapshot();
+    }
+
+    /// <summary>Size and cost of the previous /metrics render (zero before the first).</summary>
+    internal RenderStats LastRender => Volatile.Read(ref _lastRender);
+
+    /// <summary>Late increments: in raw counters, missing from windowed KPIs.</summary>
+    public long LateIncrements => _fleet.LateIncrements;
+
+    /// <summary>Tier prices and TTFT objectives by tier name, as configured.</summary>
+    internal IReadOnlyDictionary<string, double> TierPrices => _tierPrices;
+
+    internal IReadOnlyDictionary<string, double> TtftSlos => _ttftSlos;
+
+    /// <summary>Outcomes of OTLP pushes; exported only while push is configured.</summary>
+    public Otlp.OtlpExportStats ExportStats { get; } = new();
 
     /// <summary>The <c>/api/v1/kpis</c> document, optionally filtered by scope kind and window label.</summary>
     public KpiDocument Kpis(string? scope, string? window)

@@ -10,15 +10,24 @@ public sealed class IngestStats
 
     private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
     private readonly long[] _latencyBuckets = new long[LatencyBoundsSeconds.Length];
+    private long _received;
     private long _accepted;
     private long _duplicates;
     private long _latencyCount;
     private long _latencySumTicks;
 
+    /// <summary>Every report POSTed to /v1/reports, whatever became of it (accepted, duplicate or rejected).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
     public long Accepted => Interlocked.Read(ref _accepted);
     public long Duplicates => Interlocked.Read(ref _duplicates);
 
     public long Rejected(RejectReason reason) => Interlocked.Read(ref _rejected[(int)reason]);
+
+    /// <summary>Also feeds each observation to an OTLP histogram when push is on (null otherwise: no cost).</summary>
+    public Action<double>? LatencyObserved { get; set; }
+
+    public void CountReceived() => Interlocked.Increment(ref _received);
 
     public void CountAccepted() => Interlocked.Increment(ref _accepted);
 
@@ -40,6 +49,7 @@ public sealed class IngestStats
 
         Interlocked.Increment(ref _latencyCount);
         Interlocked.Add(ref _latencySumTicks, elapsed.Ticks);
+        LatencyObserved?.Invoke(seconds);
     }
 
     /// <summary>Copies the latency histogram as cumulative counts per bound, with count and sum in seconds.</summary>

@@ -27,7 +27,7 @@ internal static class MetricsRenderer
     private static readonly LabelSet OutputTokens = LabelSet.Of(new Label("token_type", "output"));
 
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous)
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous, Otlp.OtlpExportStats? exports = null)
     {
         RenderNodes(w, snapshot);
         RenderGpus(w, snapshot);
@@ -37,6 +37,13 @@ internal static class MetricsRenderer
         AttributionFamilies.RenderTiers(w, tierPrices, ttftSlos);
         KpiFamilies.Render(w, snapshot, tierPrices, ttftSlos);
         RenderSelf(w, snapshot, stats, lateIncrements, previous);
+        if (exports is not null)
+        {
+            w.BeginFamily("inference_collector_otlp_exports", MetricType.Counter, "OTLP pushes (Collector:Otlp) by result; failures are logged once until a push succeeds again.");
+            w.WriteSample([new("result", "success")], exports.Succeeded);
+            w.WriteSample([new("result", "failure")], exports.Failed);
+        }
+
         w.Finish();
     }
 
@@ -229,6 +236,8 @@ internal static class MetricsRenderer
             w.WriteSample([], previous.Bytes);
         }
 
+        w.BeginFamily("inference_collector_reports_received", MetricType.Counter, "Reports posted to /v1/reports, whatever became of them (accepted + duplicate + rejected).");
+        w.WriteSample([], stats.Received);
         w.BeginFamily("inference_collector_reports_accepted", MetricType.Counter, "Reports applied.");
         w.WriteSample([], stats.Accepted);
         w.BeginFamily("inference_collector_reports_duplicate", MetricType.Counter, "Reports acknowledged but not applied again: their (agent instance, sequence) was already applied.");
@@ -281,4 +290,8 @@ internal static class MetricsRenderer
 }
 
 /// <summary>Size and cost of a /metrics render, exported on the next one.</summary>
-internal readonly record struct RenderStats(int Series, double Seconds, int Bytes);
+/// <remarks>A class so that a reader on another thread (the OTLP push) swaps in a whole one, never a torn one.</remarks>
+internal sealed record RenderStats(int Series, double Seconds, int Bytes)
+{
+    public static readonly RenderStats None = new(0, 0, 0);
+}

@@ -43,6 +43,9 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
 
     public ICollection<NodeState> Nodes => _nodes.Values;
 
+    /// <summary>The node's state, or null if the collector does not know it.</summary>
+    public NodeState? TryGetNode(string node) => _nodes.TryGetValue(node, out var state) ? state : null;
+
     /// <summary>Forgets a node; call under its lock.</summary>
     public void RemoveNode(NodeState node)
     {

@@ -225,6 +225,25 @@ public sealed class CollectorHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_posted_report_is_counted_as_received_and_as_exactly_one_outcome()
+    {
+        var report = new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1).ToByteArray();
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(report)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(report)).StatusCode); // replay: duplicate
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(report, token: "wrong-token-0123456789")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Post([0xFF, 0xFF, 0xFF])).StatusCode);
+
+        var text = await _http.GetStringAsync("/metrics");
+        Assert.Contains("inference_collector_reports_received_total 4\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_reports_accepted_total 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_reports_duplicate_total 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_reports_rejected_total{reason=\"unauthorized\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_reports_rejected_total{reason=\"malformed\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_nodes{state=\"up\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_collector_ingest_duration_seconds_count 2\n", text, StringComparison.Ordinal); // applied and duplicate: both fully checked
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
