@@ -44,6 +44,14 @@ internal static class ScaleRun
         var ingestAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBeforeIngest;
         Console.WriteLine($"nodes {nodes}, GPUs {nodes * 8}, servers {nodes * 2}; ingested {nodes * Seconds:N0} reports in {ingest.Elapsed.TotalSeconds:0.0} s ({nodes * Seconds / ingest.Elapsed.TotalSeconds:N0} reports/s, one thread, no HTTP; {ingestAllocated / (nodes * (double)Seconds) / 1e3:N1} KB allocated per report)");
 
+        GC.Collect();
+        var reportsBytes = 0L;
+        foreach (var r in reports)
+        {
+            reportsBytes += r.CalculateSize();
+        }
+
+        Console.WriteLine($"managed heap after ingest, before any render: {GC.GetTotalMemory(true) / 1e6:N0} MB (the benchmark's own {nodes:N0} template reports included: {reportsBytes / 1e6:N0} MB as protobuf)");
         for (var i = 0; i < 3; i++)
         {
             GC.Collect();

@@ -29,7 +29,7 @@ public sealed class ScrapeCache : IDisposable
     private bool _disposed;
 
     public ScrapeCache(Action<ExpositionWriter> render, TimeSpan maxAge = default, TimeProvider? time = null)
-        : this(render, maxAge, time, ArrayPool<byte>.Shared)
+        : this(render, maxAge, time, new RenderBufferPool())
     {
     }
 
