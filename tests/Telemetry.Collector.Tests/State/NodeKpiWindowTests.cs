@@ -16,14 +16,14 @@ public sealed class NodeKpiWindowTests
     private static readonly WindowDuration TenSeconds = new("10s", 10);
     private static readonly WindowDuration Minute = new("1m", 60);
 
-    private static NodeReport Report(int i)
+    private static NodeReport Report(int i, string node = "n1")
     {
         var first = i == 0;
         var r = new NodeReport
         {
             AgentInstanceId = "i",
             Sequence = (ulong)i + 1,
-            Node = "n1",
+            Node = node,
             Site = "s1",
             Pool = "p1",
             IntervalSeconds = 1,
@@ -95,5 +95,29 @@ public sealed class NodeKpiWindowTests
         Assert.Contains(errors, e => e.StartsWith("Collector:NodeKpiWindows:1: '2m' is not one of Collector:Windows", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Collector:NodeKpiWindows:2: 'none' must stand alone", StringComparison.Ordinal));
         Assert.Equal(2, errors.Count);
+    }
+
+    [Fact]
+    public void A_fleet_large_enough_to_be_split_across_cores_is_copied_whole_and_in_order()
+    {
+        WindowDuration[] windows = [TenSeconds];
+        var fleet = new FleetState(windows, new CostModel(new CostOptions()));
+        const int Nodes = 2_100; // more than 500 per core on machines of up to 4 cores
+        for (var i = 0; i <= 12; i++)
+        {
+            for (var n = 0; n < Nodes; n++)
+            {
+                fleet.Apply(Report(i, $"n{n:D5}"), T0 + (i * 1000));
+            }
+        }
+
+        var s = new SnapshotBuilder(fleet, windows, 3).Build(T0 + 12_000 + (SnapshotBuilder.SettleSeconds * 1000));
+        Assert.Equal(Enumerable.Range(0, Nodes).Select(n => $"n{n:D5}"), s.Nodes.Select(v => v.Node));
+        var nodeKpis = s.Kpis.Where(k => k.Scope == ScopeKind.Node).ToList();
+        Assert.Equal(Nodes, nodeKpis.Count);
+        Assert.Equal(Nodes, nodeKpis.Select(k => k.ScopeLabels[0].Value).Distinct().Count());
+        Assert.All(nodeKpis, k => Assert.Equal(0.5, k.TokensPerJoule(k.Sum.OutputTokens)!.Value, 9));
+        var fleetKpi = s.Kpis.Single(k => k.Scope == ScopeKind.Fleet);
+        Assert.Equal(Nodes * 200.0 * 10, fleetKpi.Sum.EnergyJoules, 6); // 200 W × 10 s per node, nothing lost or doubled
     }
 }
