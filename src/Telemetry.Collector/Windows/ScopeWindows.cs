@@ -111,14 +111,10 @@ public sealed class ScopeWindows
         {
             var counts = h.Bounds.Length < scratch.Length ? scratch[..(h.Bounds.Length + 1)] : new double[h.Bounds.Length + 1];
             var sum = h.Read(window, endMs, _windows[window].Seconds, counts);
-            var count = 0.0;
-            foreach (var c in counts)
+            var view = LatencyView.FromCounts(metric, h.Bounds, counts, sum, keepCounts);
+            if (view.Count > 0)
             {
-                count += c;
-            }
-            if (count > 0)
-            {
-                result[n++] = LatencyView.FromCounts(metric, h.Bounds, counts, sum, keepCounts);
+                result[n++] = view;
             }
         }
 
