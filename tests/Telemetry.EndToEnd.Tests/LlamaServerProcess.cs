@@ -50,7 +50,8 @@ internal sealed class LlamaServerProcess : IDisposable
 
     public static string ModelPath => Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "models", "stories260K.gguf"));
 
-    public static async Task<LlamaServerProcess> StartAsync()
+    /// <param name="contextTokens">Context of the server, shared by its 2 slots; the default keeps start-up cheap.</param>
+    public static async Task<LlamaServerProcess> StartAsync(int contextTokens = 256)
     {
         if (!File.Exists(BinaryPath))
         {
@@ -73,7 +74,7 @@ internal sealed class LlamaServerProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var arg in (string[])["-m", ModelPath, "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--metrics", "-t", "1", "-np", "2", "-c", "256", "-a", ModelAlias])
+            "--metrics", "-t", "1", "-np", "2", "-c", contextTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", ModelAlias])
         {
             info.ArgumentList.Add(arg);
         }

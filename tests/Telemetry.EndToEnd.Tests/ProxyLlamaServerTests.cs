@@ -90,7 +90,10 @@ public sealed class ProxyLlamaServerTests(ITestOutputHelper output)
     [Fact]
     public async Task A_client_disconnect_cancels_the_generation_and_is_counted_aborted()
     {
-        using var server = await LlamaServerProcess.StartAsync();
+        // A generation far longer than the cancellation takes to reach llama-server, even on an idle machine
+        // where 120 tokens of this tiny model take ~100 ms (they could all be done before the disconnect arrived).
+        const int MaxTokens = 3_000;
+        using var server = await LlamaServerProcess.StartAsync(contextTokens: 2 * 4_096);
         await using var proxy = await StartProxyAsync(server);
         // No draining of an abandoned response: disposing it closes the connection, as a client that goes away does.
         using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { Timeout = TimeSpan.FromSeconds(30) };
@@ -99,7 +102,6 @@ public sealed class ProxyLlamaServerTests(ITestOutputHelper output)
         var aborted = new TaskCompletionSource<RequestRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
         proxy.RequestMeasured += r => aborted.TrySetResult(r);
 
-        const int MaxTokens = 120; // ~100 ms of generation here; the prompt "Once" leaves room in the 128-token context
         var body = "{\"prompt\":\"Once\",\"max_tokens\":" + MaxTokens + ",\"stream\":true}";
         using (var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, proxy.ListenUrl + "/v1/completions")
         {
