@@ -14,6 +14,9 @@ public sealed class CollectorOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Per-node token bucket and the global in-flight guard on ingest (docs/security.md).</summary>
+    public RateLimitOptions RateLimit { get; set; } = new();
+
     public CostOptions Cost { get; set; } = new();
 
     /// <summary>Token price tiers (DESIGN §4): price per million tokens and TTFT objective.</summary>
@@ -48,6 +51,26 @@ public sealed class AuthOptions
 {
     /// <summary>Ingest tokens and the node ids each may report for. None = open ingest, loopback only.</summary>
     public List<IngestTokenOptions> Tokens { get; set; } = [];
+
+    /// <summary>Bearer tokens that may read <c>/metrics</c> and <c>/api/*</c>; none = those are open (the default).</summary>
+    public List<string> ReadTokens { get; set; } = [];
+}
+
+/// <summary>
+/// Ingest rate limits. The defaults never slow a healthy node (one report per interval) and let an agent replay
+/// an hour of 1-s backlog (3,600 reports, sent one at a time) in about 35 s: 200 at once, then 100 a second.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Average reports a second one node may send (refill rate); 0 turns the per-node limit off.</summary>
+    public double ReportsPerSecond { get; set; } = 100;
+
+    /// <summary>Reports one node may send back to back (bucket size), e.g. the start of a backlog replay.</summary>
+    public double Burst { get; set; } = 200;
+
+    /// <summary>Ingest requests handled at once before the rest get 429 (overload); 0 = no limit. Thousands of
+    /// reports a second at ~1 ms each keep only tens in flight, so 1024 is reached only by a flood or a stall.</summary>
+    public int MaxInFlight { get; set; } = 1024;
 }
 
 public sealed class IngestTokenOptions

@@ -37,6 +37,15 @@ public static class CollectorOptionsValidator
             }
         }
 
+        for (var i = 0; i < options.Auth.ReadTokens.Count; i++)
+        {
+            if (options.Auth.ReadTokens[i].Length < MinTokenLength)
+            {
+                errors.Add($"Collector:Auth:ReadTokens:{i} must be at least {MinTokenLength} characters");
+            }
+        }
+
+        ValidateRateLimit(options.RateLimit, errors);
         ValidateCost(options.Cost, errors);
         var tiers = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Tiers.Count; i++)
@@ -71,6 +80,24 @@ public static class CollectorOptionsValidator
         OtlpOptionsValidator.Validate(options.Otlp, errors);
 
         return errors;
+    }
+
+    private static void ValidateRateLimit(RateLimitOptions limit, List<string> errors)
+    {
+        if (!(limit.ReportsPerSecond >= 0) || double.IsInfinity(limit.ReportsPerSecond))
+        {
+            errors.Add($"Collector:RateLimit:ReportsPerSecond must be a non-negative number (0 = no per-node limit; got {limit.ReportsPerSecond})");
+        }
+
+        if (!(limit.Burst >= 1) || double.IsInfinity(limit.Burst))
+        {
+            errors.Add($"Collector:RateLimit:Burst must be at least 1 report (got {limit.Burst})");
+        }
+
+        if (limit.MaxInFlight < 0)
+        {
+            errors.Add($"Collector:RateLimit:MaxInFlight must be 0 (no limit) or more (got {limit.MaxInFlight})");
+        }
     }
 
     private static void ValidateCost(CostOptions cost, List<string> errors)

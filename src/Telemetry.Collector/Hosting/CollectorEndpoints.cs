@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,9 +20,10 @@ public static class CollectorEndpoints
     {
         // RequestDelegate overloads: no reflection over handler signatures (trim- and AOT-safe).
         app.MapPost("/v1/reports", ctx => IngestAsync(ctx, service, logger));
-        app.MapGet("/metrics", ctx => MetricsAsync(ctx, service));
-        app.MapGet("/api/v1/kpis", ctx => KpisAsync(ctx, service));
-        app.MapGet("/api/v1/nodes", ctx => NodesAsync(ctx, service));
+        // Reads need a read token when Collector:Auth:ReadTokens is set; /, /healthz, /readyz stay open (no data).
+        app.MapGet("/metrics", ctx => MayRead(ctx, service) ? MetricsAsync(ctx, service) : ReadRefusedAsync(ctx));
+        app.MapGet("/api/v1/kpis", ctx => MayRead(ctx, service) ? KpisAsync(ctx, service) : ReadRefusedAsync(ctx));
+        app.MapGet("/api/v1/nodes", ctx => MayRead(ctx, service) ? NodesAsync(ctx, service) : ReadRefusedAsync(ctx));
         app.MapGet("/v1/auth/check", ctx => AuthCheckAsync(ctx, service));
         app.MapGet("/", StatusPageAsync);
         app.MapGet("/healthz", ctx => ctx.Response.WriteAsync("ok\n"));
@@ -29,10 +31,40 @@ public static class CollectorEndpoints
         return app;
     }
 
+    private static bool MayRead(HttpContext ctx, CollectorService service) =>
+        service.ReadAuthorizer.IsOpen || service.ReadAuthorizer.Allows(ctx.Request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null);
+
+    private static Task ReadRefusedAsync(HttpContext ctx)
+    {
+        ctx.Response.Headers.WWWAuthenticate = "Bearer realm=\"inference-telemetry\"";
+        return WriteErrorAsync(ctx, StatusCodes.Status401Unauthorized, "this collector requires a read token: send Authorization: Bearer <token> with one of Collector:Auth:ReadTokens");
+    }
+
     private static async Task IngestAsync(HttpContext ctx, CollectorService service, ILogger logger)
     {
         var started = Stopwatch.GetTimestamp();
         service.Stats.CountReceived();
+
+        // Overload guard first: a refused request costs no body read, no decode.
+        if (!service.Gate.TryEnter())
+        {
+            ctx.Response.Headers.RetryAfter = "1";
+            await RejectAsync(ctx, service, logger, RejectReason.Overloaded, $"collector overloaded: over {service.Options.RateLimit.MaxInFlight} reports in flight; retry later").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await IngestAdmittedAsync(ctx, service, logger, started).ConfigureAwait(false);
+        }
+        finally
+        {
+            service.Gate.Exit();
+        }
+    }
+
+    private static async Task IngestAdmittedAsync(HttpContext ctx, CollectorService service, ILogger logger, long started)
+    {
         var request = ctx.Request;
         var encoding = request.Headers.ContentEncoding.ToString();
         if (encoding.Length > 0 && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
@@ -63,6 +95,16 @@ public static class CollectorEndpoints
             return;
         }
 
+        // The node id is in the body, so the per-node bucket is checked after the (size-bounded) decode and the
+        // token's node check — only a holder of this node's token can spend its budget — and before the apply,
+        // which is the costly part (window and KPI state).
+        if (service.RateLimiter.TryAcquire(report.Node) is > 0 and var wait)
+        {
+            ctx.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+            await RejectAsync(ctx, service, logger, RejectReason.RateLimited, $"node '{report.Node}' is over its rate limit (Collector:RateLimit); retry after {wait} s").ConfigureAwait(false);
+            return;
+        }
+
         var (_, invalid) = service.Ingest(report);
         if (invalid is not null)
         {
@@ -78,13 +120,24 @@ public static class CollectorEndpoints
     private static Task RejectAsync(HttpContext ctx, CollectorService service, ILogger logger, RejectReason reason, string message)
     {
         service.Stats.CountRejected(reason);
-        logger.LogWarning("Rejected report from {Remote}: {Reason}", ctx.Connection.RemoteIpAddress, message);
+        if (reason is RejectReason.RateLimited or RejectReason.Overloaded)
+        {
+            // Expected back-pressure, counted in inference_collector_reports_rejected_total; a warning per 429 would
+            // turn a flood into a log flood.
+            logger.LogDebug("Throttled report from {Remote}: {Reason}", ctx.Connection.RemoteIpAddress, message);
+        }
+        else
+        {
+            logger.LogWarning("Rejected report from {Remote}: {Reason}", ctx.Connection.RemoteIpAddress, message);
+        }
+
         var status = reason switch
         {
             RejectReason.Unauthorized => StatusCodes.Status401Unauthorized,
             RejectReason.Forbidden => StatusCodes.Status403Forbidden,
             RejectReason.TooLarge => StatusCodes.Status413PayloadTooLarge,
             RejectReason.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+            RejectReason.RateLimited or RejectReason.Overloaded => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status400BadRequest,
         };
         if (status == StatusCodes.Status401Unauthorized)

@@ -36,6 +36,9 @@ public sealed class CollectorService : IDisposable
         _proxy = new Proxy.ProxyLedgerState(Windows);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
+        ReadAuthorizer = new Security.ReadAuthorizer(options.Auth.ReadTokens);
+        RateLimiter = new NodeRateLimiter(options.RateLimit, _time);
+        Gate = new IngestGate(options.RateLimit.MaxInFlight);
         _tierPrices = options.Tiers.ToDictionary(t => t.Name, t => t.PricePerMillionTokensUsd, StringComparer.Ordinal);
         _ttftSlos = options.Tiers.ToDictionary(t => t.Name, t => t.TtftSloSeconds, StringComparer.Ordinal);
         _scrapeCache = new ScrapeCache(Render, TimeSpan.Zero, _time);
@@ -48,6 +51,15 @@ public sealed class CollectorService : IDisposable
     public IReadOnlyList<WindowDuration> NodeKpiWindows { get; }
     public IngestStats Stats { get; } = new();
     public IngestAuthorizer Authorizer { get; }
+
+    /// <summary>Optional read tokens for /metrics and /api/* (Collector:Auth:ReadTokens).</summary>
+    public Security.ReadAuthorizer ReadAuthorizer { get; }
+
+    /// <summary>Per-node token buckets (Collector:RateLimit).</summary>
+    public NodeRateLimiter RateLimiter { get; }
+
+    /// <summary>The in-flight ingest guard (Collector:RateLimit:MaxInFlight).</summary>
+    public IngestGate Gate { get; }
 
     public CostModel Cost { get; }
 

@@ -9,6 +9,12 @@ public enum RejectReason
     Forbidden,
     TooLarge,
     UnsupportedMediaType,
+
+    /// <summary>The node sent faster than its token bucket allows (429).</summary>
+    RateLimited,
+
+    /// <summary>Too many ingest requests in flight at once (429).</summary>
+    Overloaded,
 }
 
 public static class RejectReasonNames
@@ -21,6 +27,8 @@ public static class RejectReasonNames
         RejectReason.Forbidden => "forbidden",
         RejectReason.TooLarge => "too_large",
         RejectReason.UnsupportedMediaType => "unsupported_media_type",
+        RejectReason.RateLimited => "rate_limited",
+        RejectReason.Overloaded => "overloaded",
         _ => "other",
     };
 }

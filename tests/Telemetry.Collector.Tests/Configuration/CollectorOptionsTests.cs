@@ -73,3 +73,25 @@ public sealed class CollectorOptionsTests
         Assert.Equal(7, errors.Count);
     }
 }
+
+public sealed class SecurityOptionsTests
+{
+    [Fact]
+    public void Rate_limit_and_read_token_problems_name_their_keys()
+    {
+        var o = new CollectorOptions
+        {
+            Auth = new AuthOptions { ReadTokens = ["read-token-long-enough-01", "short"] },
+            RateLimit = new RateLimitOptions { ReportsPerSecond = -1, Burst = 0.5, MaxInFlight = -2 },
+        };
+        var errors = CollectorOptionsValidator.Validate(o);
+        Assert.Contains(errors, e => e.StartsWith("Collector:Auth:ReadTokens:1 must be at least 16", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:RateLimit:ReportsPerSecond", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:RateLimit:Burst", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Collector:RateLimit:MaxInFlight", StringComparison.Ordinal));
+        Assert.Equal(4, errors.Count);
+    }
+
+    [Fact]
+    public void The_defaults_validate() => Assert.Empty(CollectorOptionsValidator.Validate(new CollectorOptions()));
+}
