@@ -35,7 +35,8 @@ try
 
             Receives agent reports and exports tokens-per-joule KPIs on /metrics (Prometheus).
             Configuration: JSON file, then environment (Collector__Listen=...), then command line.
-            Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes,
+            Keys: Collector:Listen, Collector:Windows, Collector:Auth:Tokens:N:Token/:Nodes, Collector:Auth:ReadTokens:N,
+                  Collector:RateLimit:ReportsPerSecond/:Burst/:MaxInFlight, Kestrel:Certificates:Default:Path/:KeyPath (https),
                   Collector:MaxReportBytes, Collector:StaleAfterIntervals, Logging:Level, Logging:Format,
                   Collector:Otlp:Endpoint/:Protocol/:IntervalSeconds/:Headers/:Timeout (OTLP push).
             Endpoints: GET / (status page), POST /v1/reports, GET /metrics, GET /api/v1/kpis, GET /api/v1/nodes,
@@ -58,12 +59,26 @@ if (!OptionsSection.TryBind(() => configuration.GetSection(CollectorOptions.Sect
     return 2;
 }
 
+var tlsErrors = Telemetry.Collector.Security.TlsSettings.Validate(options.Listen, configuration[Telemetry.Collector.Security.TlsSettings.CertificatePathKey], configuration[Telemetry.Collector.Security.TlsSettings.KeyPathKey]);
+if (tlsErrors.Count > 0)
+{
+    foreach (var e in tlsErrors)
+    {
+        log.LogCritical("configuration error: {Error}", e);
+    }
+
+    return 2;
+}
+
 using var service = new CollectorService(options);
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.AddConfiguration(configuration);
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(loggerFactory);
 builder.WebHost.UseUrls(options.Listen);
+// The slim builder leaves https out; this brings it back with Kestrel's standard configuration
+// (Kestrel:Certificates:Default:Path/KeyPath apply to https:// listen URLs).
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.WebHost.ConfigureKestrel(k =>
 {
     // Ingest enforces its own, clearer limit; this backstop stops anything far larger early.
@@ -78,6 +93,11 @@ if (service.Authorizer.IsOpen)
     log.LogWarning("No ingest tokens configured (Collector:Auth:Tokens): ingest is open to loopback clients only; remote agents get 403");
 }
 
+if (!service.ReadAuthorizer.IsOpen)
+{
+    log.LogInformation("/metrics and /api/* need a read token (Collector:Auth:ReadTokens: {Count} configured); /, /healthz and /readyz stay open", options.Auth.ReadTokens.Count);
+}
+
 try
 {
     await app.StartAsync().ConfigureAwait(false);
@@ -85,6 +105,12 @@ try
 catch (IOException ex)
 {
     log.LogCritical("cannot listen on {Listen}: {Message}", options.Listen, ex.Message);
+    return 1;
+}
+catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or InvalidOperationException)
+{
+    // A certificate file that is not a certificate, a key that does not match it, an encrypted key without a password.
+    log.LogCritical("cannot start https on {Listen}: {Message} (check Kestrel:Certificates:Default:Path and :KeyPath)", options.Listen, ex.Message);
     return 1;
 }
 

@@ -25,7 +25,15 @@ internal sealed class RealPrometheus : IDisposable
 
     public string Url { get; }
 
-    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles)
+    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles) =>
+        StartWith($"""
+              - job_name: inference-telemetry
+                static_configs:
+                  - targets: ["{targetHostPort}"]
+            """, ruleFiles);
+
+    /// <summary>Starts with the given <c>scrape_configs</c> entries (YAML list items, indented two spaces).</summary>
+    public static RealPrometheus StartWith(string scrapeConfigs, params string[] ruleFiles)
     {
         if (!File.Exists(Binary))
         {
@@ -40,9 +48,7 @@ internal sealed class RealPrometheus : IDisposable
               evaluation_interval: 1s
             {(ruleFiles.Length > 0 ? $"rule_files: [{string.Join(", ", ruleFiles.Select(f => $"\"{f}\""))}]" : "")}
             scrape_configs:
-              - job_name: inference-telemetry
-                static_configs:
-                  - targets: ["{targetHostPort}"]
+            {scrapeConfigs}
             """);
         var port = RepoPaths.FreePort();
         var info = new ProcessStartInfo(Binary)
@@ -148,6 +154,21 @@ internal sealed class RealPrometheus : IDisposable
         catch (HttpRequestException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Every active target's job, health ("up", "down", "unknown") and last scrape error; empty while Prometheus is not up.</summary>
+    public async Task<IReadOnlyList<(string Job, string Health, string LastError)>> TargetsAsync()
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(await _http.GetStringAsync($"{Url}/api/v1/targets"));
+            return [.. doc.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray().Select(t => (
+                t.GetProperty("labels").GetProperty("job").GetString()!, t.GetProperty("health").GetString()!, t.GetProperty("lastError").GetString()!))];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
         }
     }
 

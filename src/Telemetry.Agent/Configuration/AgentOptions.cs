@@ -37,6 +37,10 @@ public sealed class CollectorClientOptions
     public int BacklogMaxReports { get; set; } = 3600;
 
     public double TimeoutSeconds { get; set; } = 5;
+
+    /// <summary>PEM file of the CA(s) that signed the collector's TLS certificate, for an https Url with a private
+    /// CA; empty = the system trust store. Validation is never turned off (docs/security.md).</summary>
+    public string CaCertificatePath { get; set; } = "";
 }
 
 public sealed class PowerOptions

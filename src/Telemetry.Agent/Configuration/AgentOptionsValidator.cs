@@ -27,6 +27,23 @@ public static class AgentOptionsValidator
             errors.Add($"Agent:Collector:Url '{o.Collector.Url}' is not an http(s) URL, e.g. http://collector:9464");
         }
 
+        if (o.Collector.CaCertificatePath.Length > 0)
+        {
+            if (url is not null && url.Scheme != "https")
+            {
+                errors.Add($"Agent:Collector:CaCertificatePath is set but Agent:Collector:Url '{o.Collector.Url}' is not https: use https://, or remove the CA");
+            }
+
+            try
+            {
+                Reporting.CollectorHttp.LoadCaCertificates(o.Collector.CaCertificatePath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Security.Cryptography.CryptographicException)
+            {
+                errors.Add($"Agent:Collector:CaCertificatePath '{o.Collector.CaCertificatePath}' is not a readable PEM CA certificate: {ex.Message}");
+            }
+        }
+
         if (o.Collector.BacklogMaxReports < 1)
         {
             errors.Add("Agent:Collector:BacklogMaxReports must be at least 1");

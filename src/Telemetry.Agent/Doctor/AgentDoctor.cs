@@ -31,7 +31,9 @@ public static class AgentDoctor
         findings.AddRange(PowerChecks.Run(options.Power, loggers, time));
         using var http = new HttpClient { Timeout = NetworkTimeout };
         findings.AddRange(await ServerChecks.RunAsync(options.Servers, http, ct).ConfigureAwait(false));
-        findings.AddRange(await CollectorChecks.RunAsync(options.Collector, options.ResolvedNode, http, ct).ConfigureAwait(false));
+        // The collector is reached as `run` reaches it (its CA, if any) — unless the configuration is broken.
+        using var collectorHttp = configurationErrors.Count == 0 ? Reporting.CollectorHttp.Create(options.Collector, NetworkTimeout) : new HttpClient { Timeout = NetworkTimeout };
+        findings.AddRange(await CollectorChecks.RunAsync(options.Collector, options.ResolvedNode, collectorHttp, ct).ConfigureAwait(false));
         return findings;
     }
 }

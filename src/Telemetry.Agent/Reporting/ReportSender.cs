@@ -101,6 +101,11 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
                     return (false, RetryAfter(response));
             }
         }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            Problem($"TLS with collector at {_endpoint} failed: {tls.Message}. If the collector's certificate comes from a private CA, set Agent:Collector:CaCertificatePath to that CA's PEM file; keeping reports and retrying");
+            return (false, null);
+        }
         catch (HttpRequestException ex)
         {
             Problem($"collector at {_endpoint} unreachable ({ex.Message}); keeping up to {backlog.Capacity} reports and retrying");

@@ -59,7 +59,7 @@ public sealed class AgentRuntime : IDisposable
 
         _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds(), loggers.CreateLogger("attribution"));
         Backlog = new ReportBacklog(options.Collector.BacklogMaxReports);
-        _collectorHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(options.Collector.TimeoutSeconds) };
+        _collectorHttp = CollectorHttp.Create(options.Collector, TimeSpan.FromSeconds(options.Collector.TimeoutSeconds));
         _sender = new ReportSender(_collectorHttp, new Uri(options.Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
 
         if (options.Servers.Count > 1 && options.Servers.Any(s => s.Gpus.Count == 0))

@@ -35,4 +35,31 @@ public sealed class AgentOptionsValidatorTests
     [Fact]
     public void A_simulated_server_needs_no_url() =>
         Assert.Empty(AgentOptionsValidator.Validate(new AgentOptions { Servers = [new ServerOptions { Name = "demo", Engine = "simulated" }] }));
+
+    [Fact]
+    public void A_ca_file_must_hold_a_certificate_and_goes_with_https()
+    {
+        var notPem = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(notPem, "not a certificate");
+            var errors = AgentOptionsValidator.Validate(new AgentOptions
+            {
+                Collector = new CollectorClientOptions { Url = "http://collector:9464", CaCertificatePath = notPem },
+            });
+            Assert.Contains(errors, e => e.StartsWith("Agent:Collector:CaCertificatePath is set but Agent:Collector:Url", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.StartsWith($"Agent:Collector:CaCertificatePath '{notPem}' is not a readable PEM CA certificate", StringComparison.Ordinal));
+            Assert.Equal(2, errors.Count);
+
+            var missing = AgentOptionsValidator.Validate(new AgentOptions
+            {
+                Collector = new CollectorClientOptions { Url = "https://collector:9464", CaCertificatePath = notPem + ".missing" },
+            });
+            Assert.Single(missing);
+        }
+        finally
+        {
+            File.Delete(notPem);
+        }
+    }
 }
