@@ -10,7 +10,7 @@ namespace Telemetry.Agent.Reporting;
 /// Sends the backlog to the collector one report at a time, oldest first, so replay after an outage
 /// keeps sample order. A report leaves the backlog only when the collector accepted it (202) or
 /// refused it for good (400/413: retrying cannot help; logged as an error). Everything else —
-/// connection failures, 5xx, 429 (honouring Retry-After), and 401/403 (the collector's token list
+/// connection failures, 5xx, 429 (honouring Retry-After; logged once per paced stretch), and 401/403 (the collector's token list
 /// may be fixed) — is retried with capped exponential backoff while the backlog holds the data.
 /// </summary>
 public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token, ReportBacklog backlog, ILogger logger, TimeProvider time)
@@ -20,6 +20,7 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
 
     private readonly Uri _endpoint = new(collectorUrl, "/v1/reports");
     private string? _lastProblem;
+    private bool _paced;
     private long _sent;
     private long _refused;
 
@@ -86,6 +87,20 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
                 return (true, null);
             }
 
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                // Back-pressure, not a fault (e.g. a backlog replay over the node's rate limit): one line per
+                // paced stretch rather than a warning and a recovery per Retry-After.
+                var retryAfter = RetryAfter(response);
+                if (!_paced)
+                {
+                    _paced = true;
+                    logger.LogInformation("collector at {Endpoint} is pacing this node (429, Retry-After {Seconds} s); keeping {Count} reports and sending them as it allows", _endpoint, retryAfter?.TotalSeconds ?? MinBackoff.TotalSeconds, backlog.Count);
+                }
+
+                return (false, retryAfter);
+            }
+
             var body = await ReadErrorAsync(response, ct).ConfigureAwait(false);
             switch (response.StatusCode)
             {
@@ -147,6 +162,12 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
 
     private void Recovered()
     {
+        if (_paced && backlog.Count <= 1)
+        {
+            logger.LogInformation("collector at {Endpoint} no longer pacing: backlog sent", _endpoint);
+            _paced = false;
+        }
+
         if (_lastProblem is not null)
         {
             logger.LogInformation("collector at {Endpoint} accepting reports again; backlog {Count}", _endpoint, backlog.Count);

@@ -111,6 +111,41 @@ public sealed class ReportSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_is_retried_after_retry_after_and_nothing_is_lost()
+    {
+        var refusals = 0;
+        var refusedAt = DateTime.MinValue;
+        var retriedAt = DateTime.MinValue;
+        _status = seq =>
+        {
+            if (seq == 2 && Interlocked.Increment(ref refusals) == 1)
+            {
+                refusedAt = DateTime.UtcNow;
+                return 429; // the fake collector sends Retry-After: 1
+            }
+
+            if (seq == 2)
+            {
+                retriedAt = DateTime.UtcNow;
+            }
+
+            return 202;
+        };
+        var (_, sender) = await RunUntil(b => b.Count == 0, b =>
+        {
+            for (ulong s = 1; s <= 3; s++)
+            {
+                b.Add(Report(s));
+            }
+        });
+        Assert.Equal([1UL, 2, 3], _accepted.ToArray());
+        Assert.Equal(2, refusals);
+        Assert.Equal(0, sender.Refused);
+        // Retry-After (1 s), not the 250 ms minimum backoff; generous slack below for a coarse clock.
+        Assert.True(retriedAt - refusedAt >= TimeSpan.FromMilliseconds(900), $"retried after {(retriedAt - refusedAt).TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task A_report_refused_as_malformed_is_dropped_and_the_rest_go_through()
     {
         _status = seq => seq == 2 ? 400 : 202;
