@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using Telemetry.Wire;
+using Xunit.Abstractions;
 
 namespace Telemetry.EndToEnd.Tests;
 
@@ -12,7 +13,7 @@ namespace Telemetry.EndToEnd.Tests;
 /// the collector's totals do not depend on arrival order or retries (DESIGN §3).
 /// </summary>
 [Collection("processes")]
-public sealed class DuplicateReportsEndToEndTests
+public sealed class DuplicateReportsEndToEndTests(ITestOutputHelper output)
 {
     private const int Reports = 40;
     private const double Watts = 200;
@@ -146,9 +147,10 @@ public sealed class DuplicateReportsEndToEndTests
         }
     }
 
-    private static void AssertWithin(double expected, double actual, string what, string json)
+    private void AssertWithin(double expected, double actual, string what, string json)
     {
         var error = Math.Abs(actual - expected) / expected;
+        output.WriteLine($"{what}: expected {expected:0.###}, measured {actual:0.###} ({error:P3} off)");
         Assert.True(error <= KpiTruth.Tolerance, $"{what}: expected {expected:0.###}, got {actual:0.###} ({error:P2} off): {json}");
     }
 }

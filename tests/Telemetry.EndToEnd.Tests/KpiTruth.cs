@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using static Telemetry.EndToEnd.Tests.LossRig;
 
 namespace Telemetry.EndToEnd.Tests;
@@ -11,7 +12,7 @@ internal static class KpiTruth
     public const double Tolerance = 0.01;
 
     /// <summary>The differences beyond <see cref="Tolerance"/> (empty when all agree), each naming what and by how much.</summary>
-    public static async Task<List<string>> DifferencesAsync(LossRig rig, string node, string window, double minCoveredSeconds)
+    public static async Task<List<string>> DifferencesAsync(LossRig rig, string node, string window, double minCoveredSeconds, List<string>? measured = null)
     {
         var problems = new List<string>();
         var rows = new[]
@@ -36,22 +37,34 @@ internal static class KpiTruth
                 continue;
             }
 
-            Compare(problems, $"{what} output tokens", output * seconds, row.OutputTokens, row.Json);
-            Compare(problems, $"{what} input tokens", input * seconds, row.InputTokens, row.Json);
-            Compare(problems, $"{what} energy J", watts * seconds, row.EnergyJoules, row.Json);
-            Compare(problems, $"{what} output tokens/J", output / watts, row.OutputTokensPerJoule, row.Json);
+            Compare(problems, measured, $"{what} output tokens over {seconds} s", output * seconds, row.OutputTokens, row.Json);
+            Compare(problems, measured, $"{what} input tokens over {seconds} s", input * seconds, row.InputTokens, row.Json);
+            Compare(problems, measured, $"{what} energy J over {seconds} s", watts * seconds, row.EnergyJoules, row.Json);
+            Compare(problems, measured, $"{what} output tokens/J", output / watts, row.OutputTokensPerJoule, row.Json);
         }
 
         return problems;
     }
 
-    /// <summary>Waits (bounded) until the window agrees with the truth, e.g. while a backlog is replayed; fails naming every difference.</summary>
-    public static async Task AssertWithinAsync(LossRig rig, string node, string window, double minCoveredSeconds, string afterEvent, TimeSpan limit)
+    /// <summary>
+    /// Waits (bounded) until the window agrees with the truth, e.g. while a backlog is replayed; fails naming every
+    /// difference. The measured values of the agreeing read go to <paramref name="output"/>.
+    /// </summary>
+    public static async Task AssertWithinAsync(LossRig rig, string node, string window, double minCoveredSeconds, string afterEvent, TimeSpan limit, ITestOutputHelper? output = null)
     {
         var last = new List<string>();
+        var measured = new List<string>();
         try
         {
-            await Poll.UntilAsync(async () => (last = await DifferencesAsync(rig, node, window, minCoveredSeconds)).Count == 0, limit, () => "");
+            await Poll.UntilAsync(async () =>
+            {
+                measured.Clear();
+                return (last = await DifferencesAsync(rig, node, window, minCoveredSeconds, measured)).Count == 0;
+            }, limit, () => "");
+            foreach (var line in measured)
+            {
+                output?.WriteLine($"after {afterEvent}: {line}");
+            }
         }
         catch (Xunit.Sdk.XunitException)
         {
@@ -60,9 +73,10 @@ internal static class KpiTruth
         }
     }
 
-    private static void Compare(List<string> problems, string what, double expected, double actual, string json)
+    private static void Compare(List<string> problems, List<string>? measured, string what, double expected, double actual, string json)
     {
         var error = Math.Abs(actual - expected) / expected;
+        measured?.Add($"{what}: expected {expected:0.###}, measured {actual:0.###} ({error:P3} off)");
         if (!(error <= Tolerance))
         {
             problems.Add($"{what}: expected {expected:0.###}, got {actual:0.###} ({error:P2} off) in {json}");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 
 namespace Telemetry.EndToEnd.Tests;
 
@@ -10,7 +11,7 @@ namespace Telemetry.EndToEnd.Tests;
 /// events saves the start-up and warm-up each would cost on its own.
 /// </summary>
 [Collection("processes")]
-public sealed class NoLossEndToEndTests
+public sealed class NoLossEndToEndTests(ITestOutputHelper output)
 {
     private const string Node = "loss-node";
 
@@ -26,7 +27,7 @@ public sealed class NoLossEndToEndTests
         rig.SetNvml([], reloads: 0);
         rig.StartAgent(Node);
         var run = Stopwatch.StartNew();
-        await KpiTruth.AssertWithinAsync(rig, Node, Window, minCoveredSeconds: 8, "start-up", TimeSpan.FromSeconds(90));
+        await KpiTruth.AssertWithinAsync(rig, Node, Window, minCoveredSeconds: 8, "start-up", TimeSpan.FromSeconds(90), output);
 
         // Engines restart (counters back to 0) and the driver reloads (energy counters back to 0) at
         // once; then GPU 1 is lost for 8 s and comes back (its counter kept running meanwhile).
@@ -39,7 +40,16 @@ public sealed class NoLossEndToEndTests
         await Task.Delay(TimeSpan.FromSeconds(8));
         rig.SetNvml([], reloads: 1);
         await Task.Delay(TimeSpan.FromSeconds(LossRig.LostGpuRetrySeconds + 2));
-        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, events), "engine restarts, a driver reload and a lost GPU", Settle);
+        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, events), "engine restarts, a driver reload and a lost GPU", Settle, output);
+
+        // The events did happen: the raw counters passed through restarted from 0, and the agent saw GPU 1 lost.
+        var metrics = await rig.Http.GetStringAsync(rig.CollectorUrl + "/metrics");
+        var sinceEvents = (run.Elapsed - events).TotalSeconds + 2;
+        var tokens = ExpositionText.Find(metrics, "inference_tokens_total", ("node", Node), ("server", "a"), ("token_type", "output"));
+        var energy = ExpositionText.Find(metrics, "inference_gpu_energy_joules_total", ("node", Node), ("gpu", "0"));
+        Assert.True(tokens < LossRig.ServerAOutputPerSecond * sinceEvents, $"engine a's token counter did not restart: {tokens}\n{metrics}");
+        Assert.True(energy < LossRig.Gpu0Watts * sinceEvents, $"GPU 0's energy counter did not restart: {energy}\n{metrics}");
+        Assert.Contains("is lost (NVML_ERROR_GPU_IS_LOST)", rig.Logs, StringComparison.Ordinal);
 
         // The collector hangs for 60 s with its state (SIGSTOP), then goes on: the agent kept its
         // reports and replays them in order.
@@ -47,7 +57,7 @@ public sealed class NoLossEndToEndTests
         rig.SuspendCollector();
         await Task.Delay(TimeSpan.FromSeconds(60));
         rig.ResumeCollector();
-        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, freeze), "the collector frozen for 60 s", Settle);
+        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, freeze), "the collector frozen for 60 s", Settle, output);
 
         // The collector dies and a new one starts 10 s later with nothing: the agent's backlog since
         // the last acknowledged report refills its windows, from before the restart.
@@ -58,7 +68,7 @@ public sealed class NoLossEndToEndTests
         await Task.Delay(TimeSpan.FromSeconds(12));
 
         // Its windows start at the first whole slot (4 s in 2m) after the first replayed sample.
-        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, kill) - 8, "a collector restart with empty state", Settle);
+        await KpiTruth.AssertWithinAsync(rig, Node, Window, SinceSeconds(run, kill) - 8, "a collector restart with empty state", Settle, output);
     }
 
     /// <summary>Seconds from <paramref name="start"/> to now, less the window's settle delay and one slot: what a window spanning it must cover.</summary>
