@@ -12,11 +12,16 @@ namespace Telemetry.EndToEnd.Tests;
 /// A Kestrel server on loopback serving vLLM V1-format <c>/metrics</c> (names, labels, _created
 /// families as prometheus_client renders them) whose token counters grow at known constant rates
 /// from the moment it starts: the ground truth the end-to-end test compares against.
+/// <see cref="RestartAfterNextScrape"/> models an engine restart: its counters start again from 0.
 /// </summary>
 internal sealed class FakeVllmServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _sync = new();
+
+    // Per path prefix: clock seconds at which the engine's current run started, and whether it restarts after the next scrape.
+    private readonly Dictionary<string, (double StartSeconds, bool RestartPending)> _runs = new(StringComparer.Ordinal);
 
     /// <param name="models">Per path prefix: model name, prompt tokens/s, generation tokens/s.</param>
     public FakeVllmServer(int port, IReadOnlyDictionary<string, (string Model, double PromptPerSecond, double GenerationPerSecond)> models)
@@ -27,10 +32,11 @@ internal sealed class FakeVllmServer : IAsyncDisposable
         _app = builder.Build();
         foreach (var (path, m) in models)
         {
+            _runs[path] = (0, false);
             _app.MapGet($"/{path}/metrics", (HttpContext ctx) =>
             {
                 ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                return ctx.Response.WriteAsync(Render(m.Model, m.PromptPerSecond, m.GenerationPerSecond, _clock.Elapsed.TotalSeconds));
+                return ctx.Response.WriteAsync(Render(m.Model, m.PromptPerSecond, m.GenerationPerSecond, RunSeconds(path)));
             });
         }
 
@@ -40,6 +46,35 @@ internal sealed class FakeVllmServer : IAsyncDisposable
     public string BaseUrl { get; }
 
     public Task StartAsync() => _app.StartAsync();
+
+    /// <summary>
+    /// The engine behind <paramref name="path"/> restarts right after its next scrape: from then on its
+    /// counters count from 0 again (Prometheus reset semantics). Restarting just after a scrape keeps the
+    /// truth exact — the tokens the old process made after its last scrape would be lost to any scraper.
+    /// </summary>
+    public void RestartAfterNextScrape(string path)
+    {
+        lock (_sync)
+        {
+            _runs[path] = (_runs[path].StartSeconds, true);
+        }
+    }
+
+    /// <summary>Seconds the engine's current run has lasted at this scrape (restarting it afterwards if asked).</summary>
+    private double RunSeconds(string path)
+    {
+        lock (_sync)
+        {
+            var now = _clock.Elapsed.TotalSeconds;
+            var (start, restart) = _runs[path];
+            if (restart)
+            {
+                _runs[path] = (now, false);
+            }
+
+            return now - start;
+        }
+    }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

@@ -31,6 +31,25 @@ internal sealed class HostProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (the host runs in the <c>dotnet</c> process itself).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Freezes the process (SIGSTOP) as a hung or partitioned host would be: its sockets stay open, nothing answers.</summary>
+    public void Suspend() => Signal("STOP");
+
+    /// <summary>Lets a suspended process run again (SIGCONT), with all its state.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        if (!kill.WaitForExit(10_000) || kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{name} {Id} failed");
+        }
+    }
+
     public static HostProcess Start(string hostProject, string assemblyName, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var dll = Path.Combine(RepoPaths.HostOutput(hostProject), assemblyName + ".dll");

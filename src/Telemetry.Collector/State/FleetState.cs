@@ -73,49 +73,75 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         try
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
-            if (sameInstance && report.Sequence <= node.LastSequence)
+
+            // A report older than the first this collector applied of the instance (a shuffled batch, or a
+            // retry overtaken by its successor) was never counted here, not even by recovery from cumulative
+            // values, which only ever spans forward: its own deltas are applied once. Anything else at or
+            // below the last sequence is a duplicate (a retry, a replay, or recovered through a later report).
+            var early = sameInstance && report.Sequence < node.FirstSequence;
+            if (sameInstance && report.Sequence <= node.LastSequence && !(early && node.NoteEarly(report.Sequence)))
             {
                 return ApplyOutcome.Duplicate;
             }
 
             // A new agent instance has no continuity with the old one: its first deltas are its own
             // (0 for counters it just started watching), never cumulative differences across instances.
-            var contiguous = !sameInstance || report.Sequence == node.LastSequence + 1;
+            var contiguous = early || !sameInstance || report.Sequence == node.LastSequence + 1;
             var offset = node.ClockOffset.Observe(receivedMs, report.SentTimeUnixMs);
             var power = Span(report.PreviousSampleTimeUnixMs, report.SampleTimeUnixMs, offset, contiguous, node.LastSampleMs);
-            if (node.LastSampleMs == 0)
+            if (early)
             {
-                node.Windows.NoteInputStart(power.FromMs);
+                node.Windows.ExtendStart(power.FromMs);
             }
+            else
+            {
+                if (node.LastSampleMs == 0)
+                {
+                    node.Windows.NoteInputStart(power.FromMs);
+                }
 
-            node.ClockOffsetMs = offset;
-            node.AgentInstanceId = report.AgentInstanceId;
-            node.AgentVersion = report.AgentVersion;
-            node.LastSequence = report.Sequence;
-            node.LastSampleMs = power.ToMs;
-            node.LastReceivedMs = receivedMs;
-            node.Site = report.Site;
-            node.Pool = report.Pool;
-            node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
-            node.SourceErrors = [.. report.SourceErrors];
+                if (!sameInstance)
+                {
+                    node.StartInstance(report.Sequence);
+                }
+
+                node.ClockOffsetMs = offset;
+                node.AgentInstanceId = report.AgentInstanceId;
+                node.AgentVersion = report.AgentVersion;
+                node.LastSequence = report.Sequence;
+                node.LastSampleMs = power.ToMs;
+                node.LastReceivedMs = receivedMs;
+                node.Site = report.Site;
+                node.Pool = report.Pool;
+                node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
+                node.SourceErrors = [.. report.SourceErrors];
+            }
 
             var attribution = new ReportAttribution(cost, cost.Site(report.Site), power);
             foreach (var sample in report.Gpus)
             {
-                var gpu = GpuOf(node, sample);
-                attribution.AddGpu(sample, gpu.Energy.Advance(sample.EnergyJoules, contiguous));
+                var gpu = GpuOf(node, sample, update: !early);
+                attribution.AddGpu(sample, early ? DeltaOf(sample.EnergyJoules) : gpu.Energy.Advance(sample.EnergyJoules, contiguous));
             }
 
             foreach (var sample in report.Servers)
             {
                 var isNew = !node.Servers.ContainsKey(sample.Name);
-                var server = ServerOf(node, sample);
+                var server = ServerOf(node, sample, update: !early || isNew);
                 if (isNew)
                 {
                     server.Windows.NoteInputStart(power.FromMs);
                 }
+                else if (early)
+                {
+                    server.Windows.ExtendStart(power.FromMs);
+                }
 
-                server.Energy.Advance(sample.EnergyJoules, contiguous); // the raw counter; window energy comes from the GPUs
+                if (!early)
+                {
+                    server.Energy.Advance(sample.EnergyJoules, contiguous); // the raw counter; window energy comes from the GPUs
+                }
+
                 if (sample.Streams.Count == 0)
                 {
                     attribution.AddServer(server, sample.Tier, power, [], []);
@@ -133,8 +159,12 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                     node.Windows.NoteInputStart(tokens.FromMs);
                 }
 
-                server.LastSampleMs = tokens.ToMs;
-                var (streamTokens, streamHistograms) = ApplyStreams(server, sample, contiguous);
+                if (!early)
+                {
+                    server.LastSampleMs = tokens.ToMs;
+                }
+
+                var (streamTokens, streamHistograms) = ApplyStreams(server, sample, contiguous, early);
                 attribution.AddServer(server, sample.Tier, tokens, streamTokens, streamHistograms);
             }
 
@@ -199,24 +229,36 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         return new TimeSpanMs(from, to);
     }
 
-    private static GpuState GpuOf(NodeState node, GpuSample sample)
+    /// <summary>An early report's own increment: its delta, leaving the counter's state (already newer) alone.</summary>
+    private static double DeltaOf(Counter? counter) => counter is null ? 0 : counter.Delta;
+
+    private static GpuState GpuOf(NodeState node, GpuSample sample, bool update)
     {
         if (!node.Gpus.TryGetValue(sample.Uuid, out var gpu))
         {
             gpu = new GpuState(sample.Uuid);
             node.Gpus.Add(sample.Uuid, gpu);
+            update = true;
         }
 
-        gpu.Update(sample);
+        if (update)
+        {
+            gpu.Update(sample); // gauges and identity: an early report's are older than what is there
+        }
+
         return gpu;
     }
 
-    private ServerState ServerOf(NodeState node, ServerSample sample)
+    private ServerState ServerOf(NodeState node, ServerSample sample, bool update)
     {
         if (!node.Servers.TryGetValue(sample.Name, out var server))
         {
             server = new ServerState(sample.Name, NodeWindows);
             node.Servers.Add(sample.Name, server);
+        }
+        else if (!update)
+        {
+            return server;
         }
 
         server.Engine = sample.Engine;
@@ -228,8 +270,11 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         return server;
     }
 
-    /// <summary>Advances every stream's counters; returns each stream's token increments and new latency observations.</summary>
-    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(ServerState server, ServerSample sample, bool contiguous)
+    /// <summary>
+    /// Advances every stream's counters; returns each stream's token increments and new latency observations.
+    /// An <paramref name="early"/> report contributes its deltas and leaves the (newer) state alone.
+    /// </summary>
+    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(ServerState server, ServerSample sample, bool contiguous, bool early)
     {
         var increments = new List<(string, Accumulation)>(sample.Streams.Count);
         var histograms = new List<HistogramIncrement>();
@@ -244,9 +289,22 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
 
             increments.Add((s.Model, new Accumulation
             {
-                InputTokens = stream.InputTokens.Advance(s.InputTokens, contiguous),
-                OutputTokens = stream.OutputTokens.Advance(s.OutputTokens, contiguous),
+                InputTokens = early ? DeltaOf(s.InputTokens) : stream.InputTokens.Advance(s.InputTokens, contiguous),
+                OutputTokens = early ? DeltaOf(s.OutputTokens) : stream.OutputTokens.Advance(s.OutputTokens, contiguous),
             }));
+            if (early)
+            {
+                foreach (var h in s.Histograms)
+                {
+                    if (h.UpperBounds.Count > 0 && HistogramContinuity.Increment(h, null, contiguous: true) is { } observations)
+                    {
+                        histograms.Add(new HistogramIncrement(s.Model, h.Metric, [.. h.UpperBounds], observations.Counts, observations.Sum));
+                    }
+                }
+
+                continue; // request counters and gauges are exported raw, from the newest report
+            }
+
             foreach (var outcome in s.Requests)
             {
                 ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(stream.Requests, outcome.Outcome, out _);

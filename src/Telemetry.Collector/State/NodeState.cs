@@ -19,6 +19,27 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     public string AgentVersion { get; set; } = "";
     public ulong LastSequence { get; set; }
 
+    /// <summary>Most reports older than the first applied of an instance that are remembered: the agent's default backlog (3600) with room.</summary>
+    public const int MaxEarlyReports = 4096;
+
+    private readonly HashSet<ulong> _early = [];
+
+    /// <summary>The first sequence of the current agent instance this collector applied.</summary>
+    public ulong FirstSequence { get; private set; }
+
+    /// <summary>A new agent instance: its reports are counted from <paramref name="firstSequence"/> on.</summary>
+    public void StartInstance(ulong firstSequence)
+    {
+        FirstSequence = firstSequence;
+        _early.Clear();
+    }
+
+    /// <summary>
+    /// Records that a report older than <see cref="FirstSequence"/> is applied; false when it already was
+    /// (or when <see cref="MaxEarlyReports"/> are remembered: it is then treated as a duplicate).
+    /// </summary>
+    public bool NoteEarly(ulong sequence) => _early.Count < MaxEarlyReports && _early.Add(sequence);
+
     /// <summary>Sample time of the last applied report, corrected to the collector's clock (Unix ms).</summary>
     public long LastSampleMs { get; set; }
 

@@ -56,6 +56,18 @@ public sealed class ScopeWindows
     public void NoteInputStart(long fromMs) => _startMs = Math.Max(_startMs, fromMs);
 
     /// <summary>
+    /// Records that all inputs also have data from the earlier <paramref name="fromMs"/> (reports that
+    /// arrived after their successors), so a young window reads them too.
+    /// </summary>
+    public void ExtendStart(long fromMs)
+    {
+        if (_startMs != long.MinValue)
+        {
+            _startMs = Math.Min(_startMs, fromMs);
+        }
+    }
+
+    /// <summary>
     /// The sum over window <paramref name="window"/> ending at or before <paramref name="endMs"/> (at a
     /// slot edge), and the seconds it covers; (default, 0) before any data.
     /// </summary>

@@ -56,6 +56,57 @@ public sealed class FleetStateTests
     }
 
     [Fact]
+    public void A_shuffled_stream_whose_first_report_is_not_first_counts_what_the_in_order_stream_does()
+    {
+        var (inOrder, inOrderSnapshots) = New();
+        var (shuffled, shuffledSnapshots) = New();
+        var reports = new Reports();
+        var all = Enumerable.Range(0, 15).Select(i => reports.Next(T0 + (i * 1000), 200, 30, 100)).ToList();
+        foreach (var r in all)
+        {
+            inOrder.Apply(r, r.SampleTimeUnixMs);
+        }
+
+        // Report 7 arrives first: reports 1..6 come later and were never counted here (the bug counted them as duplicates).
+        int[] order = [6, 2, 0, 9, 1, 5, 3, 4, 8, 7, 12, 10, 11, 14, 13];
+        // Received as sent (no clock offset): the reports' send times are their sample times.
+        var outcomes = order.Select(i => shuffled.Apply(all[i], all[i].SentTimeUnixMs)).ToList();
+        Assert.Equal(ApplyOutcome.Duplicate, shuffled.Apply(all[2], all[2].SentTimeUnixMs)); // an early report twice is still counted once
+        Assert.Equal(ApplyOutcome.Duplicate, shuffled.Apply(all[8], all[8].SentTimeUnixMs)); // recovered through report 10's cumulative values
+
+        foreach (var scope in new[] { ScopeKind.Server, ScopeKind.Node })
+        {
+            var expected = Kpi(inOrderSnapshots.Build(T0 + 14_000 + 2000), scope);
+            var actual = Kpi(shuffledSnapshots.Build(T0 + 14_000 + 2000), scope);
+            Assert.Equal(1000, expected.Sum.OutputTokens, 6); // the 10-s window at 100 tokens/s
+            Assert.Equal(expected.Sum.OutputTokens, actual.Sum.OutputTokens, 6);
+            Assert.Equal(expected.Sum.InputTokens, actual.Sum.InputTokens, 6);
+            Assert.Equal(expected.Sum.EnergyJoules, actual.Sum.EnergyJoules, 6);
+            Assert.Equal(expected.CoveredSeconds, actual.CoveredSeconds);
+        }
+
+        Assert.Equal(6, outcomes.Take(7).Count(o => o == ApplyOutcome.Accepted) - 1); // report 7 and the six before it
+    }
+
+    [Fact]
+    public void An_early_report_does_not_move_the_counters_back()
+    {
+        var (fleet, snapshots) = New();
+        var reports = new Reports();
+        var all = Enumerable.Range(0, 10).Select(i => reports.Next(T0 + (i * 1000), 200, 30, 100)).ToList();
+        fleet.Apply(all[4], all[4].SentTimeUnixMs);
+        Assert.Equal(ApplyOutcome.Accepted, fleet.Apply(all[3], all[3].SentTimeUnixMs)); // early: its own deltas, the state stays at report 5
+        foreach (var r in all.Skip(5))
+        {
+            Assert.Equal(ApplyOutcome.Accepted, fleet.Apply(r, r.SentTimeUnixMs));
+        }
+
+        var k = Kpi(snapshots.Build(T0 + 9_000 + 2000), ScopeKind.Server);
+        Assert.Equal(700, k.Sum.OutputTokens, 6); // reports 4..10, no cumulative difference back to report 4's older total
+        Assert.Equal(1400, k.Sum.EnergyJoules, 6);
+    }
+
+    [Fact]
     public void Lost_reports_are_recovered_from_cumulative_values_of_the_next_one()
     {
         var (fleet, snapshots) = New();

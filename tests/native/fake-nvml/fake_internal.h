@@ -42,4 +42,10 @@ nvmlReturn_t begin_any(nvmlDevice_t device, const void *out, fake_device **d, in
 nvmlReturn_t begin(nvmlDevice_t device, const void *out, fake_device **d);
 nvmlReturn_t end(nvmlReturn_t r);
 
+/* Re-reads FAKE_NVML_CONTROL when it changed (fake_nvml_control.c). Caller holds g_lock. */
+void control_poll_locked(void);
+
+/* Restarts device d's energy counter from 0 at the current (quantised) time. Caller holds g_lock. */
+void reload_device_locked(fake_device *d);
+
 #endif

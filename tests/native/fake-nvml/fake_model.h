@@ -52,6 +52,7 @@ typedef struct {
     int process_count;
     int forced_lost;               /* fakeNvmlSetLost: every device call returns GPU_IS_LOST */
     fake_u128 energy_offset;       /* mW*ns at the last fakeNvmlReloadDriver: the counter restarts from 0 */
+    int reload_pending;            /* control file: restart the counter just after its next energy read */
     int no_permission;             /* 1: nvmlDeviceGetHandleByIndex returns NVML_ERROR_NO_PERMISSION */
     long long lost_after_calls;    /* -1: never; else device calls beyond this count return GPU_IS_LOST */
     long long calls;               /* device calls so far (fault injection) */

@@ -247,6 +247,8 @@ static nvmlReturn_t get_handle(unsigned int index, nvmlDevice_t *device)
 {
     pthread_mutex_lock(&g_lock);
     nvmlReturn_t r = NVML_SUCCESS;
+    if (g_refcount != 0)
+        control_poll_locked();
     if (g_refcount == 0)
         r = NVML_ERROR_UNINITIALIZED;
     else if (device == NULL || index >= (unsigned int)g_config.device_count)
@@ -269,6 +271,8 @@ EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlDevice_t 
 EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_t *device)
 {
     pthread_mutex_lock(&g_lock);
+    if (g_refcount != 0)
+        control_poll_locked();
     nvmlReturn_t r = g_refcount == 0 ? NVML_ERROR_UNINITIALIZED
                    : uuid == NULL || device == NULL ? NVML_ERROR_INVALID_ARGUMENT
                    : NVML_ERROR_NOT_FOUND;
@@ -293,6 +297,7 @@ nvmlReturn_t begin_any(nvmlDevice_t device, const void *out, fake_device **d, in
     pthread_mutex_lock(&g_lock);
     if (g_refcount == 0)
         return NVML_ERROR_UNINITIALIZED;
+    control_poll_locked();
     uintptr_t p = (uintptr_t)device, first = (uintptr_t)&g_handles[0];
     uintptr_t first_mig = (uintptr_t)&g_mig_handles[0][0];
     size_t size = sizeof(g_handles[0]);
@@ -392,8 +397,11 @@ EXPORT nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, uns
         r = NVML_ERROR_NOT_SUPPORTED;
     else if (r == NVML_SUCCESS && d->energy_no_permission)
         r = NVML_ERROR_NO_PERMISSION;
-    if (r == NVML_SUCCESS)
+    if (r == NVML_SUCCESS) {
         *energy = energy_mj(d);
+        if (d->reload_pending)
+            reload_device_locked(d);
+    }
     return end(r);
 }
 
@@ -497,7 +505,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, int sensorType
     return end(r);
 }
 
-static void field_value(const fake_device *d, nvmlFieldValue_t *v, long long timestamp_us)
+static void field_value(fake_device *d, nvmlFieldValue_t *v, long long timestamp_us)
 {
     v->timestamp = timestamp_us;
     v->latencyUsec = 0;
@@ -519,6 +527,8 @@ static void field_value(const fake_device *d, nvmlFieldValue_t *v, long long tim
             v->nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
         else
             v->value.ullVal = energy_mj(d);
+        if (d->reload_pending)
+            reload_device_locked(d);
         break;
     case FI_POWER_AVERAGE:
         v->valueType = VALUE_TYPE_UNSIGNED_INT;
@@ -605,13 +615,18 @@ EXPORT void fakeNvmlSetLost(int index, int lost)
     pthread_mutex_unlock(&g_lock);
 }
 
+void reload_device_locked(fake_device *d)
+{
+    d->energy_offset = fake_energy_mw_ns(d, quantised_ns(now_ns()));
+    d->reload_pending = 0;
+}
+
 /* A driver reload: every energy counter restarts from 0 at the current time. */
 EXPORT void fakeNvmlReloadDriver(void)
 {
     pthread_mutex_lock(&g_lock);
-    int64_t t = quantised_ns(now_ns());
     for (int i = 0; i < FAKE_MAX_DEVICES; i++)
-        g_config.devices[i].energy_offset = fake_energy_mw_ns(&g_config.devices[i], t);
+        reload_device_locked(&g_config.devices[i]);
     pthread_mutex_unlock(&g_lock);
 }
 
