@@ -203,7 +203,7 @@ internal static class ReportValidator
             if (g.HasUtilizationRatio && !Ratio(g.UtilizationRatio)) { g.ClearUtilizationRatio(); cleared++; }
             if (g.HasMemoryUsedBytes && !NonNegative(g.MemoryUsedBytes)) { g.ClearMemoryUsedBytes(); cleared++; }
             if (g.HasMemoryTotalBytes && !NonNegative(g.MemoryTotalBytes)) { g.ClearMemoryTotalBytes(); cleared++; }
-            if (g.HasTemperatureCelsius && !double.IsFinite(g.TemperatureCelsius)) { g.ClearTemperatureCelsius(); cleared++; }
+            if (g.HasTemperatureCelsius && !(double.IsFinite(g.TemperatureCelsius) && g.TemperatureCelsius >= AbsoluteZeroCelsius)) { g.ClearTemperatureCelsius(); cleared++; }
         }
 
         foreach (var st in r.Servers.SelectMany(s => s.Streams))
@@ -215,6 +215,8 @@ internal static class ReportValidator
 
         return cleared;
     }
+
+    private const double AbsoluteZeroCelsius = -273.15;
 
     private static bool NonNegative(double v) => double.IsFinite(v) && v >= 0;
 

@@ -14,8 +14,8 @@ namespace Telemetry.Fuzzing;
 /// </summary>
 internal static class ExportSanity
 {
-    /// <summary>Families whose values may be negative: a margin (price below cost) and a clock offset (agent behind).</summary>
-    private static readonly string[] MayBeNegative = ["margin", "clock_offset"];
+    /// <summary>Families whose values may be negative: a margin (price below cost), a clock offset (agent behind), a temperature (above absolute zero).</summary>
+    private static readonly string[] MayBeNegative = ["margin", "clock_offset", "temperature"];
 
     public static async Task<List<string>> CheckAsync(CollectorService service)
     {

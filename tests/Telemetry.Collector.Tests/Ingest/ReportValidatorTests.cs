@@ -91,8 +91,10 @@ public sealed class ReportValidatorTests
         st.KvCacheUsageRatio = -4e-54;
         st.RunningRequests = double.PositiveInfinity;
         st.WaitingRequests = 3;
+        r.Gpus.Add(new GpuSample { Uuid = "GPU-1", TemperatureCelsius = -6e79 }); // below absolute zero: found by bench fuzz seed 1
         Assert.Null(ReportValidator.Validate(r));
-        Assert.Equal(5, ReportValidator.ClearImpossibleGauges(r));
+        Assert.Equal(6, ReportValidator.ClearImpossibleGauges(r));
+        Assert.False(r.Gpus[1].HasTemperatureCelsius);
         Assert.False(g.HasPowerWatts);
         Assert.False(g.HasUtilizationRatio);
         Assert.False(g.HasMemoryUsedBytes);
