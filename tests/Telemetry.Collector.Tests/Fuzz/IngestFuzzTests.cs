@@ -14,7 +14,7 @@ namespace Telemetry.Collector.Tests.Fuzz;
 /// </summary>
 public sealed class IngestFuzzTests
 {
-    private const int Inputs = 50_000;
+    private const int Inputs = 100_000;
     private const int Seed = 20_261_203;
 
     [Fact]

@@ -103,8 +103,13 @@ internal sealed class InputMutator
                 break;
             case 3: // a token repeated: deep nesting, long lines, many fields
                 var token = _tokens[Random.Next(_tokens.Length)];
-                var times = Random.Next(2, 8192 / token.Length);
-                bytes.InsertRange(at, Enumerable.Repeat(token, times).SelectMany(t => t));
+                var repeated = new byte[token.Length * Random.Next(2, 8192 / token.Length)];
+                for (var offset = 0; offset < repeated.Length; offset += token.Length)
+                {
+                    token.CopyTo(repeated, offset);
+                }
+
+                bytes.InsertRange(at, repeated);
                 break;
             case 4: // delete a run
                 bytes.RemoveRange(at, Math.Min(bytes.Count - at, Random.Next(1, 64)));
