@@ -72,6 +72,7 @@ public sealed class CollectorService : IDisposable
             return (default, error);
         }
 
+        ReportValidator.ClearImpossibleGauges(report);
         var outcome = _fleet.Apply(report, _time.GetUtcNow().ToUnixTimeMilliseconds());
         if (outcome == ApplyOutcome.Duplicate)
         {

@@ -77,6 +77,13 @@ internal static class ReportDecoder
                 {
                     return (null, RejectReason.Malformed, "not a protobuf NodeReport: " + ex.Message);
                 }
+                catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException)
+                {
+                    // Google.Protobuf reads past the span for a sub-message length near int.MaxValue
+                    // (protocolbuffers/protobuf#26856, open in 3.34.1) instead of throwing
+                    // InvalidProtocolBufferException; found by IngestFuzzTests. Same answer as any truncation.
+                    return (null, RejectReason.Malformed, "not a protobuf NodeReport: a length prefix runs past the end of the body");
+                }
             }
         }
         finally

@@ -5,7 +5,7 @@ namespace Telemetry.Collector.Ingest;
 /// <summary>
 /// Rejects reports the collector cannot apply truthfully, with a reason that names the field.
 /// Counters must be finite and non-negative (a negative increment would un-count tokens or
-/// joules); gauges that are not finite are kept as unknown rather than rejected.
+/// joules); gauges never reject a report: impossible ones are cleared to unknown (<see cref="ClearImpossibleGauges"/>).
 /// </summary>
 internal static class ReportValidator
 {
@@ -16,6 +16,13 @@ internal static class ReportValidator
     public const int MaxGpusPerNode = 256;
 
     public const int MaxServersPerNode = 256;
+
+    /// <summary>
+    /// 2^53: above it a double no longer holds every integer, and no real counter gets there (a GPU at
+    /// 1 kW needs 285 million years to count 2^53 J). Bigger is corruption; summed over scopes it
+    /// would reach +Inf.
+    /// </summary>
+    public const double MaxCounterValue = 9_007_199_254_740_992;
 
     public static string? Validate(NodeReport r)
     {
@@ -138,11 +145,90 @@ internal static class ReportValidator
             }
         }
 
+        for (var j = 0; j < s.ProxyStreams.Count; j++)
+        {
+            if (ProxyStream($"{path}.proxy_streams[{j}]", s.ProxyStreams[j]) is { } pe)
+            {
+                return pe;
+            }
+        }
+
         return null;
     }
 
+    /// <summary>
+    /// Proxy counters follow the engine counters' rule; a sketch whose counts do not add up is not
+    /// rejected here but dropped (and counted) when merged, like a late one.
+    /// </summary>
+    private static string? ProxyStream(string path, ProxyStreamSample p)
+    {
+        if ((Id(path + ".model", p.Model) ?? Id(path + ".tenant", p.Tenant) ?? Id(path + ".tier", p.Tier)
+            ?? Counter(path + ".input_tokens", p.InputTokens) ?? Counter(path + ".output_tokens", p.OutputTokens)
+            ?? Counter(path + ".estimated_requests", p.EstimatedRequests) ?? Counter(path + ".user_seconds", p.UserSeconds)) is { } e)
+        {
+            return e;
+        }
+
+        foreach (var o in p.Requests)
+        {
+            if ((Id(path + ".requests.outcome", o.Outcome, required: true) ?? Counter($"{path}.requests[{o.Outcome}]", o.Count)) is { } oe)
+            {
+                return oe;
+            }
+        }
+
+        foreach (var sketch in p.Sketches)
+        {
+            if (Id(path + ".sketches.metric", sketch.Metric, required: true) is { } se)
+            {
+                return se;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Gauges are never a reason to refuse a report (its counters are still good): one that is not
+    /// finite, negative where it cannot be, or a ratio outside 0–1 is cleared, i.e. unknown, as if
+    /// the agent had not sent it. Returns how many were cleared.
+    /// </summary>
+    public static int ClearImpossibleGauges(NodeReport r)
+    {
+        var cleared = 0;
+        foreach (var g in r.Gpus)
+        {
+            if (g.HasPowerWatts && !NonNegative(g.PowerWatts)) { g.ClearPowerWatts(); cleared++; }
+            if (g.HasPowerLimitWatts && !NonNegative(g.PowerLimitWatts)) { g.ClearPowerLimitWatts(); cleared++; }
+            if (g.HasUtilizationRatio && !Ratio(g.UtilizationRatio)) { g.ClearUtilizationRatio(); cleared++; }
+            if (g.HasMemoryUsedBytes && !NonNegative(g.MemoryUsedBytes)) { g.ClearMemoryUsedBytes(); cleared++; }
+            if (g.HasMemoryTotalBytes && !NonNegative(g.MemoryTotalBytes)) { g.ClearMemoryTotalBytes(); cleared++; }
+            if (g.HasTemperatureCelsius && !(double.IsFinite(g.TemperatureCelsius) && g.TemperatureCelsius >= AbsoluteZeroCelsius)) { g.ClearTemperatureCelsius(); cleared++; }
+        }
+
+        foreach (var st in r.Servers.SelectMany(s => s.Streams))
+        {
+            if (st.HasRunningRequests && !NonNegative(st.RunningRequests)) { st.ClearRunningRequests(); cleared++; }
+            if (st.HasWaitingRequests && !NonNegative(st.WaitingRequests)) { st.ClearWaitingRequests(); cleared++; }
+            if (st.HasKvCacheUsageRatio && !Ratio(st.KvCacheUsageRatio)) { st.ClearKvCacheUsageRatio(); cleared++; }
+        }
+
+        return cleared;
+    }
+
+    private const double AbsoluteZeroCelsius = -273.15;
+
+    private static bool NonNegative(double v) => double.IsFinite(v) && v >= 0;
+
+    private static bool Ratio(double v) => v is >= 0 and <= 1;
+
     private static string? Histogram(string path, HistogramSample h)
     {
+        if (h.Count is null)
+        {
+            return path + ".count is missing";
+        }
+
         if ((Id(path + ".metric", h.Metric, required: true) ?? Counter(path + ".count", h.Count)) is { } e)
         {
             return e;
@@ -151,6 +237,11 @@ internal static class ReportValidator
         if (h.Sum is null || !double.IsFinite(h.Sum.Total) || !double.IsFinite(h.Sum.Delta))
         {
             return path + ".sum is missing or not finite";
+        }
+
+        if (Math.Abs(h.Sum.Total) > MaxCounterValue || Math.Abs(h.Sum.Delta) > MaxCounterValue)
+        {
+            return path + ".sum is over 2^53";
         }
 
         if (h.BucketCounts.Count != h.UpperBounds.Count || (h.BucketDeltas.Count != 0 && h.BucketDeltas.Count != h.UpperBounds.Count))
@@ -169,6 +260,11 @@ internal static class ReportValidator
             {
                 return path + ".bucket_counts must be finite, non-negative, non-decreasing and at most count";
             }
+
+            if (h.BucketDeltas.Count != 0 && !(h.BucketDeltas[i] >= 0 && double.IsFinite(h.BucketDeltas[i])))
+            {
+                return path + ".bucket_deltas must be finite and non-negative";
+            }
         }
 
         return null;
@@ -184,6 +280,11 @@ internal static class ReportValidator
         if (!double.IsFinite(c.Total) || !double.IsFinite(c.Delta))
         {
             return path + " is not finite";
+        }
+
+        if (c.Total > MaxCounterValue || c.Delta > MaxCounterValue)
+        {
+            return path + " is over 2^53";
         }
 
         return c.Total < 0 || c.Delta < 0 ? path + " is negative" : null;

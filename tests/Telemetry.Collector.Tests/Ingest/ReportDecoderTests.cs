@@ -60,6 +60,20 @@ public sealed class ReportDecoderTests
         Assert.False(string.IsNullOrEmpty(error));
     }
 
+    [Theory]
+    [InlineData("4affffffff672acc")] // gpus with a length near int.MaxValue, then a truncated field
+    [InlineData("52fcffffff57d801")]
+    [InlineData("52ffffffff673934")]
+    public async Task A_sub_message_length_near_int_max_is_malformed_not_an_exception(string hex)
+    {
+        // Google.Protobuf throws IndexOutOfRangeException for these (protocolbuffers/protobuf#26856).
+        var body = Convert.FromHexString(hex);
+        var (report, reason, error) = await ReportDecoder.DecodeAsync(new MemoryStream(body), body.Length, gzip: false, 1 << 20, default);
+        Assert.Null(report);
+        Assert.Equal(RejectReason.Malformed, reason);
+        Assert.StartsWith("not a protobuf NodeReport", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_corrupt_gzip_stream_is_malformed()
     {

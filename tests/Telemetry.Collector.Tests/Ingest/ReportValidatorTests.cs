@@ -23,7 +23,32 @@ public sealed class ReportValidatorTests
         { "servers[0].name is empty", r => r.Servers[0].Name = "" },
         { "node is longer than 256 characters", r => r.Node = new string('x', 300) },
         { "previous_sample_time_unix_ms is after sample_time_unix_ms", r => r.PreviousSampleTimeUnixMs = r.SampleTimeUnixMs + 1 },
+        { "servers[0].streams[0].histograms[ttft_seconds].count is missing", r => r.Servers[0].Streams[0].Histograms.Add(Histogram(h => h.Count = null)) },
+        { "servers[0].streams[0].histograms[ttft_seconds].bucket_deltas must be finite and non-negative", r => r.Servers[0].Streams[0].Histograms.Add(Histogram(h => h.BucketDeltas[1] = double.NaN)) },
+        { "servers[0].proxy_streams[0].output_tokens is not finite", r => r.Servers[0].ProxyStreams.Add(new ProxyStreamSample { Model = "m", OutputTokens = new Counter { Total = double.NaN } }) },
+        { "servers[0].proxy_streams[0].user_seconds is negative", r => r.Servers[0].ProxyStreams.Add(new ProxyStreamSample { Model = "m", UserSeconds = new Counter { Total = 5, Delta = -1 } }) },
+        { "servers[0].proxy_streams[0].requests[success] is negative", r => r.Servers[0].ProxyStreams.Add(Proxy(p => p.Requests.Add(new OutcomeCounter { Outcome = "success", Count = new Counter { Total = -3 } }))) },
+        { "servers[0].streams[0].input_tokens is over 2^53", r => r.Servers[0].Streams[0].InputTokens.Total = 1e300 },
+        { "servers[0].streams[0].histograms[ttft_seconds].sum is over 2^53", r => r.Servers[0].Streams[0].Histograms.Add(Histogram(h => h.Sum.Delta = 1e17)) },
+        { "servers[0].proxy_streams[0].tenant is longer than 256 characters", r => r.Servers[0].ProxyStreams.Add(new ProxyStreamSample { Model = "m", Tenant = new string('t', 257) }) },
     };
+
+    private static HistogramSample Histogram(Action<HistogramSample> change)
+    {
+        var h = new HistogramSample { Metric = "ttft_seconds", Count = new Counter { Total = 10 }, Sum = new Counter { Total = 1 } };
+        h.UpperBounds.AddRange([0.1, 1]);
+        h.BucketCounts.AddRange([4, 9]);
+        h.BucketDeltas.AddRange([1, 2]);
+        change(h);
+        return h;
+    }
+
+    private static ProxyStreamSample Proxy(Action<ProxyStreamSample> change)
+    {
+        var p = new ProxyStreamSample { Model = "m", Tenant = "t" };
+        change(p);
+        return p;
+    }
 
     [Theory]
     [MemberData(nameof(Broken))]
@@ -51,5 +76,31 @@ public sealed class ReportValidatorTests
         var r = Valid();
         r.Gpus[0].PowerWatts = double.NaN;
         Assert.Null(ReportValidator.Validate(r));
+    }
+
+    [Fact]
+    public void Impossible_gauges_are_cleared_to_unknown_and_possible_ones_kept()
+    {
+        var r = Valid();
+        var g = r.Gpus[0];
+        g.PowerWatts = -4;
+        g.UtilizationRatio = 1.5;
+        g.MemoryUsedBytes = double.NaN;
+        g.TemperatureCelsius = -2; // below freezing is possible; only a non-finite temperature is not
+        var st = r.Servers[0].Streams[0];
+        st.KvCacheUsageRatio = -4e-54;
+        st.RunningRequests = double.PositiveInfinity;
+        st.WaitingRequests = 3;
+        r.Gpus.Add(new GpuSample { Uuid = "GPU-1", TemperatureCelsius = -6e79 }); // below absolute zero: found by bench fuzz seed 1
+        Assert.Null(ReportValidator.Validate(r));
+        Assert.Equal(6, ReportValidator.ClearImpossibleGauges(r));
+        Assert.False(r.Gpus[1].HasTemperatureCelsius);
+        Assert.False(g.HasPowerWatts);
+        Assert.False(g.HasUtilizationRatio);
+        Assert.False(g.HasMemoryUsedBytes);
+        Assert.Equal(-2, g.TemperatureCelsius);
+        Assert.False(st.HasKvCacheUsageRatio);
+        Assert.False(st.HasRunningRequests);
+        Assert.Equal(3, st.WaitingRequests);
     }
 }
