@@ -73,9 +73,15 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
         try
         {
             var sameInstance = node.AgentInstanceId == report.AgentInstanceId;
-            if (sameInstance && report.Sequence <= node.LastSequence)
+            if (sameInstance ? report.Sequence <= node.LastSequence : node.PastInstances.AlreadyApplied(report.AgentInstanceId, report.Sequence))
             {
-                return ApplyOutcome.Duplicate;
+                return ApplyOutcome.Duplicate; // a retry, or a spool replay of an earlier instance after a crash
+            }
+
+            if (!sameInstance)
+            {
+                node.PastInstances.Remember(node.AgentInstanceId, node.LastSequence);
+                node.PastInstances.Resume(report.AgentInstanceId);
             }
 
             // A new agent instance has no continuity with the old one: its first deltas are its own
@@ -98,6 +104,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             node.Pool = report.Pool;
             node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
             node.SourceErrors = [.. report.SourceErrors];
+            node.AgentHealth = report.AgentHealth ?? node.AgentHealth;
 
             var attribution = new ReportAttribution(cost, cost.Site(report.Site), power);
             foreach (var sample in report.Gpus)

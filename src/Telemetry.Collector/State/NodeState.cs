@@ -19,6 +19,12 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     public string AgentVersion { get; set; } = "";
     public ulong LastSequence { get; set; }
 
+    /// <summary>Where previous agent instances of this node stopped, so their spooled replays are deduplicated too.</summary>
+    public InstanceHistory PastInstances { get; } = new();
+
+    /// <summary>The agent's backlog and spool as its last accepted report carried them (null from agents that do not send it).</summary>
+    public Wire.AgentHealth? AgentHealth { get; set; }
+
     /// <summary>Sample time of the last applied report, corrected to the collector's clock (Unix ms).</summary>
     public long LastSampleMs { get; set; }
 
