@@ -31,6 +31,19 @@ internal sealed class HostProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
+    /// <summary>Sends SIGTERM (as systemd and kubernetes stop a service) and waits for a clean exit; returns the exit code, or null on timeout.</summary>
+    public int? Terminate(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit(10_000);
+        }
+
+        return WaitForExit(timeout);
+    }
+
     public static HostProcess Start(string hostProject, string assemblyName, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var dll = Path.Combine(RepoPaths.HostOutput(hostProject), assemblyName + ".dll");
