@@ -6,6 +6,7 @@ using Telemetry.Benchmarks;
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- otlp [nodes]        (cost of one OTLP push, docs/otlp.md)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- proxy-overhead [llama-server] [requests]  (issue 6)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- agent-budget [seconds [warm-up]]  (agent CPU/RSS, issue 8)
 if (args is ["scale", ..])
 {
     ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500, args.Length > 2 ? args[2] : null);
@@ -15,6 +16,11 @@ if (args is ["scale", ..])
 if (args is ["proxy-overhead", ..])
 {
     return await ProxyOverhead.RunAsync(args[1..]);
+}
+
+if (args is ["agent-budget", ..])
+{
+    return await AgentBudget.RunAsync(args[1..]);
 }
 
 if (args is ["otlp", ..])
