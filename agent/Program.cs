@@ -64,7 +64,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM (systemd, kubernetes) stops like Ctrl+C: cancelling the default exit lets the backlog reach the spool.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+{
+    ctx.Cancel = true;
+    stop.Cancel();
+});
 await runtime.RunAsync(stop.Token).ConfigureAwait(false);
-log.LogInformation("Agent stopped; {Count} report(s) unsent", runtime.Backlog.Count);
+var spooled = runtime.Backlog.FlushToSpool();
+log.LogInformation("Agent stopped; {Count} report(s) unsent ({Spooled} moved to the spool)", runtime.Backlog.Count, spooled);
 return 0;

@@ -12,6 +12,7 @@ if (args is ["fuzz", ..])
     return await FuzzRun.RunAsync(args[1..]);
 }
 
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- agent-budget [seconds [warm-up]]  (agent CPU/RSS, issue 8)
 if (args is ["scale", ..])
 {
     ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500, args.Length > 2 ? args[2] : null);
@@ -21,6 +22,11 @@ if (args is ["scale", ..])
 if (args is ["proxy-overhead", ..])
 {
     return await ProxyOverhead.RunAsync(args[1..]);
+}
+
+if (args is ["agent-budget", ..])
+{
+    return await AgentBudget.RunAsync(args[1..]);
 }
 
 if (args is ["otlp", ..])

@@ -50,6 +50,17 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (as systemd and kubernetes stop a service) and waits for a clean exit; returns the exit code, or null on timeout.</summary>
+    public int? Terminate(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit(10_000);
+        }
+
+        return WaitForExit(timeout);
+    }
+
     public static HostProcess Start(string hostProject, string assemblyName, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var dll = Path.Combine(RepoPaths.HostOutput(hostProject), assemblyName + ".dll");

@@ -36,6 +36,23 @@ public sealed class CollectorClientOptions
     /// report's cumulative values, so only their placement in time is lost.</summary>
     public int BacklogMaxReports { get; set; } = 3600;
 
+    /// <summary>Encoded bytes the in-memory backlog may hold (16 MiB default: an hour of 8-GPU, 2-server
+    /// reports, within the agent's 60 MB budget). Past it, as past the count, the oldest report moves to
+    /// the spool or is dropped.</summary>
+    public long BacklogMaxBytes { get; set; } = Reporting.ReportBacklog.DefaultMaxBytes;
+
+    /// <summary>Directory of the optional disk spool for edge nodes with intermittent links; empty = no spool.</summary>
+    public string SpoolDirectory { get; set; } = "";
+
+    /// <summary>Bytes the spool may take on disk (256 MiB: about 20 hours of such reports); past it the oldest segment is dropped.</summary>
+    public long SpoolMaxBytes { get; set; } = 256L << 20;
+
+    /// <summary>Less than one report's worth of memory would drop every report during a short blip.</summary>
+    public const long MinBacklogBytes = 64 << 10;
+
+    /// <summary>The spool rolls segments at an eighth of its bound, no smaller than 4 KiB.</summary>
+    public const long MinSpoolBytes = 64 << 10;
+
     public double TimeoutSeconds { get; set; } = 5;
 
     /// <summary>PEM file of the CA(s) that signed the collector's TLS certificate, for an https Url with a private

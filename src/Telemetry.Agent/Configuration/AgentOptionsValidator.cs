@@ -49,6 +49,16 @@ public static class AgentOptionsValidator
             errors.Add("Agent:Collector:BacklogMaxReports must be at least 1");
         }
 
+        if (o.Collector.BacklogMaxBytes < CollectorClientOptions.MinBacklogBytes)
+        {
+            errors.Add($"Agent:Collector:BacklogMaxBytes must be at least {CollectorClientOptions.MinBacklogBytes} (got {o.Collector.BacklogMaxBytes})");
+        }
+
+        if (o.Collector.SpoolDirectory.Length > 0 && o.Collector.SpoolMaxBytes < CollectorClientOptions.MinSpoolBytes)
+        {
+            errors.Add($"Agent:Collector:SpoolMaxBytes must be at least {CollectorClientOptions.MinSpoolBytes} (got {o.Collector.SpoolMaxBytes})");
+        }
+
         if (!(o.Collector.TimeoutSeconds > 0))
         {
             errors.Add("Agent:Collector:TimeoutSeconds must be positive");

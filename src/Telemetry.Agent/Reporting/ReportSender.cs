@@ -10,10 +10,11 @@ namespace Telemetry.Agent.Reporting;
 /// Sends the backlog to the collector one report at a time, oldest first, so replay after an outage
 /// keeps sample order. A report leaves the backlog only when the collector accepted it (202) or
 /// refused it for good (400/413: retrying cannot help; logged as an error). Everything else —
-/// connection failures, 5xx, 429 (honouring Retry-After; logged once per paced stretch), and 401/403 (the collector's token list
-/// may be fixed) — is retried with capped exponential backoff while the backlog holds the data.
+/// connection failures, 5xx, 429 (honouring Retry-After; logged once per paced stretch), and 401/403 (the collector's
+/// token list may be fixed) — is retried with capped exponential backoff and jitter (<see cref="RetryBackoff"/>)
+/// while the backlog holds the data. Each attempt carries the send time and the agent's health.
 /// </summary>
-public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token, ReportBacklog backlog, ILogger logger, TimeProvider time)
+public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token, ReportBacklog backlog, ILogger logger, TimeProvider time, Random? jitter = null)
 {
     public static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -31,10 +32,10 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var backoff = MinBackoff;
+        var backoff = new RetryBackoff(MinBackoff, MaxBackoff, jitter ?? Random.Shared);
         while (!ct.IsCancellationRequested)
         {
-            NodeReport report;
+            QueuedReport report;
             try
             {
                 report = await backlog.PeekOldestAsync(ct).ConfigureAwait(false);
@@ -48,12 +49,11 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
             if (done)
             {
                 backlog.Acknowledge(report);
-                backoff = MinBackoff;
+                backoff.Reset();
                 continue;
             }
 
-            var wait = retryAfter ?? backoff;
-            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            var wait = retryAfter ?? backoff.Next();
             try
             {
                 await Task.Delay(wait, time, ct).ConfigureAwait(false);
@@ -66,10 +66,9 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
     }
 
     /// <summary>One attempt. Returns whether the report is finished with, and a server-requested wait.</summary>
-    private async Task<(bool Done, TimeSpan? RetryAfter)> TrySendAsync(NodeReport report, CancellationToken ct)
+    private async Task<(bool Done, TimeSpan? RetryAfter)> TrySendAsync(QueuedReport report, CancellationToken ct)
     {
-        report.SentTimeUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        using var content = new ByteArrayContent(report.ToByteArray());
+        using var content = new ByteArrayContent(WithAttemptFields(report));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-protobuf");
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = content };
         if (token.Length > 0)
@@ -123,7 +122,7 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
         }
         catch (HttpRequestException ex)
         {
-            Problem($"collector at {_endpoint} unreachable ({ex.Message}); keeping up to {backlog.Capacity} reports and retrying");
+            Problem($"collector at {_endpoint} unreachable ({ex.Message}); keeping up to {backlog.Capacity} reports / {backlog.MaxBytes} bytes in memory and retrying");
             return (false, null);
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
@@ -135,6 +134,19 @@ public sealed class ReportSender(HttpClient http, Uri collectorUrl, string token
         {
             return (false, null);
         }
+    }
+
+    /// <summary>
+    /// The queued bytes followed by this attempt's send time and agent health: protobuf parsers merge
+    /// concatenated encodings (last scalar wins), so no decode and re-encode of the report is needed.
+    /// </summary>
+    private byte[] WithAttemptFields(QueuedReport report)
+    {
+        var tail = new NodeReport { SentTimeUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(), AgentHealth = backlog.Health() };
+        var bytes = new byte[report.Payload.Length + tail.CalculateSize()];
+        report.Payload.CopyTo(bytes, 0);
+        tail.WriteTo(bytes.AsSpan(report.Payload.Length));
+        return bytes;
     }
 
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)

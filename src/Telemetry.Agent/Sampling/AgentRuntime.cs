@@ -3,6 +3,7 @@ using Telemetry.Agent.Configuration;
 using Telemetry.Agent.Power;
 using Telemetry.Agent.Proxy;
 using Telemetry.Agent.Reporting;
+using Telemetry.Agent.Reporting.Spool;
 using Telemetry.Agent.Servers;
 using Telemetry.Agent.Simulation;
 using Telemetry.Scraping;
@@ -58,7 +59,7 @@ public sealed class AgentRuntime : IDisposable
         })];
 
         _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds(), loggers.CreateLogger("attribution"));
-        Backlog = new ReportBacklog(options.Collector.BacklogMaxReports);
+        Backlog = CreateBacklog(options.Collector, loggers);
         _collectorHttp = CollectorHttp.Create(options.Collector, TimeSpan.FromSeconds(options.Collector.TimeoutSeconds));
         _sender = new ReportSender(_collectorHttp, new Uri(options.Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
 
@@ -91,11 +92,7 @@ public sealed class AgentRuntime : IDisposable
         {
             do
             {
-                var report = await SampleAsync(ct).ConfigureAwait(false);
-                if (Backlog.Add(report))
-                {
-                    _logger.LogWarning("Backlog full ({Capacity} reports): dropped the oldest; the collector will recover its counts from cumulative values", Backlog.Capacity);
-                }
+                Backlog.Add(await SampleAsync(ct).ConfigureAwait(false)); // logs its own drops, once per episode
             }
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }
@@ -108,6 +105,14 @@ public sealed class AgentRuntime : IDisposable
         {
             await proxy.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The memory backlog, over the disk spool when one is configured.</summary>
+    private static ReportBacklog CreateBacklog(CollectorClientOptions o, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("backlog");
+        var spool = o.SpoolDirectory.Length > 0 ? new ReportSpool(o.SpoolDirectory, o.SpoolMaxBytes, logger) : null;
+        return new ReportBacklog(o.BacklogMaxReports, o.BacklogMaxBytes, spool, logger);
     }
 
     /// <summary>

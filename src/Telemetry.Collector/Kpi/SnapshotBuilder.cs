@@ -161,7 +161,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         }
 
         Array.Sort(servers, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.ClockOffsetMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers, node.Labels);
+        return new NodeView(node.Node, node.Site, node.Pool, up, node.LastReceivedMs / 1000.0, node.ClockOffsetMs / 1000.0, node.AgentVersion, node.SourceErrors, gpus, servers, node.Labels) { Agent = node.AgentHealth };
     }
 
     private static StreamView CopyStream(NodeState node, ServerState server, StreamState s) => new(

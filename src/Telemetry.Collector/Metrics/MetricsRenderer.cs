@@ -30,6 +30,7 @@ internal static class MetricsRenderer
         IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous, Otlp.OtlpExportStats? exports = null)
     {
         RenderNodes(w, snapshot);
+        AgentHealthFamilies.Render(w, snapshot);
         RenderGpus(w, snapshot);
         RenderServers(w, snapshot);
         RenderStreams(w, snapshot);

@@ -11,7 +11,11 @@ namespace Telemetry.Collector.State;
 public sealed record FleetSnapshot(long TakenMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
 
 public sealed record NodeView(string Node, string Site, string Pool, bool Up, double LastReportSeconds, double ClockOffsetSeconds, string AgentVersion,
-    IReadOnlyList<string> SourceErrors, GpuView[] Gpus, ServerView[] Servers, LabelSet Labels);
+    IReadOnlyList<string> SourceErrors, GpuView[] Gpus, ServerView[] Servers, LabelSet Labels)
+{
+    /// <summary>The agent's backlog and spool as last reported (never mutated: each report brings a new one); null if never sent.</summary>
+    public AgentHealth? Agent { get; init; }
+}
 
 public sealed record GpuView(uint Index, string Uuid, string Name, string Source, EnergyMethod Method, double EnergyJoulesTotal,
     double? PowerWatts, double? PowerLimitWatts, double? UtilizationRatio, double? MemoryUsedBytes, double? MemoryTotalBytes,

@@ -77,11 +77,20 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             // A report older than the first this collector applied of the instance (a shuffled batch, or a
             // retry overtaken by its successor) was never counted here, not even by recovery from cumulative
             // values, which only ever spans forward: its own deltas are applied once. Anything else at or
-            // below the last sequence is a duplicate (a retry, a replay, or recovered through a later report).
-            var early = sameInstance && report.Sequence < node.FirstSequence;
-            if (sameInstance && report.Sequence <= node.LastSequence && !(early && node.NoteEarly(report.Sequence)))
+            // below the last sequence is a duplicate (a retry, a replay, or recovered through a later report);
+            // so is a spool replay of an earlier instance's report that was applied before a restart.
+            var early = sameInstance && report.Sequence < node.FirstSequence && report.Sequence > node.ResumedAfter;
+            if (sameInstance
+                ? report.Sequence <= node.LastSequence && !(early && node.NoteEarly(report.Sequence))
+                : node.PastInstances.AlreadyApplied(report.AgentInstanceId, report.Sequence))
             {
-                return ApplyOutcome.Duplicate;
+                return ApplyOutcome.Duplicate; // a retry, or a spool replay of an earlier instance after a crash
+            }
+
+            if (!sameInstance)
+            {
+                node.PastInstances.Remember(node.AgentInstanceId, node.LastSequence);
+                node.StartInstance(report.Sequence, resumedAfter: node.PastInstances.Resume(report.AgentInstanceId));
             }
 
             // A new agent instance has no continuity with the old one: its first deltas are its own
@@ -100,11 +109,6 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                     node.Windows.NoteInputStart(power.FromMs);
                 }
 
-                if (!sameInstance)
-                {
-                    node.StartInstance(report.Sequence);
-                }
-
                 node.ClockOffsetMs = offset;
                 node.AgentInstanceId = report.AgentInstanceId;
                 node.AgentVersion = report.AgentVersion;
@@ -115,6 +119,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 node.Pool = report.Pool;
                 node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
                 node.SourceErrors = [.. report.SourceErrors];
+                node.AgentHealth = report.AgentHealth ?? node.AgentHealth;
             }
 
             var attribution = new ReportAttribution(cost, cost.Site(report.Site), power);

@@ -27,10 +27,23 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     /// <summary>The first sequence of the current agent instance this collector applied.</summary>
     public ulong FirstSequence { get; private set; }
 
-    /// <summary>A new agent instance: its reports are counted from <paramref name="firstSequence"/> on.</summary>
-    public void StartInstance(ulong firstSequence)
+    /// <summary>For an instance that reports again after another one did: the last sequence applied before (all up to it are done).</summary>
+    public ulong ResumedAfter { get; private set; }
+
+    /// <summary>Where previous agent instances of this node stopped, so their spooled replays are deduplicated too.</summary>
+    public InstanceHistory PastInstances { get; } = new();
+
+    /// <summary>The agent's backlog and spool as its last accepted report carried them (null from agents that do not send it).</summary>
+    public Wire.AgentHealth? AgentHealth { get; set; }
+
+    /// <summary>
+    /// An agent instance becomes current: its reports are counted from <paramref name="firstSequence"/> on, and
+    /// (for an instance seen before) none at or below <paramref name="resumedAfter"/> again.
+    /// </summary>
+    public void StartInstance(ulong firstSequence, ulong resumedAfter)
     {
         FirstSequence = firstSequence;
+        ResumedAfter = resumedAfter;
         _early.Clear();
     }
 

@@ -8,6 +8,20 @@ public sealed class AgentOptionsValidatorTests
     public void Defaults_are_valid() => Assert.Empty(AgentOptionsValidator.Validate(new AgentOptions()));
 
     [Fact]
+    public void Backlog_and_spool_bounds_too_small_to_hold_a_report_are_refused_with_their_key()
+    {
+        var o = new AgentOptions();
+        o.Collector.BacklogMaxBytes = 1000;
+        o.Collector.SpoolDirectory = "/var/lib/telemetry-agent/spool";
+        o.Collector.SpoolMaxBytes = 10;
+        var errors = AgentOptionsValidator.Validate(o);
+        Assert.Contains(errors, e => e.StartsWith("Agent:Collector:BacklogMaxBytes must be at least 65536", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Agent:Collector:SpoolMaxBytes must be at least 65536", StringComparison.Ordinal));
+        o.Collector.SpoolDirectory = ""; // no spool: its bound is not used
+        Assert.DoesNotContain(AgentOptionsValidator.Validate(o), e => e.Contains("SpoolMaxBytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Each_problem_names_its_key()
     {
         var o = new AgentOptions

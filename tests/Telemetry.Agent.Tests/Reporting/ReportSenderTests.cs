@@ -17,6 +17,7 @@ public sealed class ReportSenderTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<ulong> _accepted = new();
     private readonly ConcurrentQueue<string?> _authorization = new();
+    private readonly ConcurrentQueue<NodeReport> _received = new();
     private WebApplication? _app;
     private Uri? _url;
 
@@ -34,6 +35,7 @@ public sealed class ReportSenderTests : IAsyncLifetime
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms);
             var report = NodeReport.Parser.ParseFrom(ms.ToArray());
+            _received.Enqueue(report);
             _authorization.Enqueue(ctx.Request.Headers.Authorization.ToString());
             var status = _status(report.Sequence);
             if (status == 202)
@@ -168,6 +170,27 @@ public sealed class ReportSenderTests : IAsyncLifetime
         await RunUntil(b => b.Count == 0, b => b.Add(Report(1)));
         Assert.Equal([1UL], _accepted.ToArray());
         Assert.True(attempts >= 4);
+    }
+
+    [Fact]
+    public async Task Each_attempt_carries_its_send_time_and_the_agents_health_on_top_of_the_queued_report()
+    {
+        var attempts = 0;
+        _status = _ => Interlocked.Increment(ref attempts) <= 2 ? 503 : 202;
+        var sample = Report(1);
+        sample.Site = "edge";
+        await RunUntil(b => b.Count == 0, b =>
+        {
+            b.Add(sample);
+            b.Add(Report(2));
+        });
+
+        var copies = _received.Where(r => r.Sequence == 1).ToList();
+        Assert.Equal(3, copies.Count);
+        Assert.All(copies, c => Assert.Equal("edge", c.Site)); // the queued bytes, intact
+        Assert.All(copies, c => Assert.True(c.SentTimeUnixMs > 1_600_000_000_000, $"sent time {c.SentTimeUnixMs}"));
+        Assert.All(copies, c => Assert.Equal(2UL, c.AgentHealth.BacklogReports)); // both reports waited while 1 was retried
+        Assert.Equal(1UL, _received.Single(r => r.Sequence == 2).AgentHealth.BacklogReports);
     }
 
     [Fact]

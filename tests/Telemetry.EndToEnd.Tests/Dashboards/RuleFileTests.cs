@@ -21,6 +21,7 @@ public sealed partial class RuleFileTests
     [InlineData("recording-test.yaml")]
     [InlineData("alerts-test.yaml")]
     [InlineData("efficiency-test.yaml")]
+    [InlineData("agent-test.yaml")]
     public void Promtool_rule_unit_tests_pass(string testFile)
     {
         var (code, output) = Promtool.Run(DashboardPaths.RuleTests, "test", "rules", testFile);

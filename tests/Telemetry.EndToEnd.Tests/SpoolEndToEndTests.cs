@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text.Json;
+using Telemetry.Agent.Reporting.Spool;
+using Telemetry.Wire;
+
+namespace Telemetry.EndToEnd.Tests;
+
+/// <summary>
+/// The disk spool with real processes: an agent runs while the collector is down, is stopped (SIGTERM)
+/// and restarted — twice — and only then does the collector come up. The third agent instance replays
+/// both earlier instances' spooled reports before its own, and the collector counts every token and joule
+/// the first two instances measured exactly once. The truth is read from the spool files themselves (the
+/// sum of the deltas in the reports), just before the collector starts.
+/// </summary>
+[Collection("processes")]
+public sealed class SpoolEndToEndTests
+{
+    private const string Node = "spool-node";
+    private const double TotalWatts = 160 + 230;
+
+    [Fact]
+    public async Task Reports_spooled_across_agent_restarts_arrive_once_when_the_collector_comes_up()
+    {
+        var dir = Directory.CreateTempSubdirectory("telemetry-spool-e2e-");
+        var spool = Path.Combine(dir.FullName, "spool");
+        var nvmlConfig = Path.Combine(dir.FullName, "fake-nvml.conf");
+        await File.WriteAllTextAsync(nvmlConfig, """
+            devices=2
+            energy_update_ms=10
+            device0.uuid=GPU-sp000000-0000-0000-0000-000000000000
+            device0.trace=0:100,0.8:400
+            device0.period_s=1.0
+            device1.uuid=GPU-sp111111-1111-1111-1111-111111111111
+            device1.trace=0:200,0.5:260
+            device1.period_s=1.0
+            """);
+        var vllm = new FakeVllmServer(RepoPaths.FreePort(), new Dictionary<string, (string, double, double)> { ["a"] = ("llama-a", 300, 1000) });
+        await vllm.StartAsync();
+        var collectorUrl = $"http://127.0.0.1:{RepoPaths.FreePort()}";
+        var agentEnv = new Dictionary<string, string>
+        {
+            ["FAKE_NVML_CONFIG"] = nvmlConfig,
+            ["Agent__Node"] = Node,
+            ["Agent__IntervalSeconds"] = "1",
+            ["Agent__Collector__Url"] = collectorUrl,
+            ["Agent__Collector__BacklogMaxReports"] = "2", // memory overflows into the spool within seconds
+            ["Agent__Collector__SpoolDirectory"] = spool,
+            ["Agent__Power__Sources__0"] = "nvml",
+            ["Agent__Power__Nvml__LibraryPath"] = RepoPaths.FakeNvml,
+            ["Agent__Servers__0__Name"] = "a",
+            ["Agent__Servers__0__Url"] = vllm.BaseUrl + "/a/metrics",
+            ["Agent__Servers__0__Engine"] = "vllm",
+            ["Agent__Servers__0__Gpus__0"] = "0",
+            ["Agent__Servers__0__Gpus__1"] = "1",
+        };
+        HostProcess? collector = null;
+        HostProcess? agent = null;
+        var logs = new System.Text.StringBuilder();
+        try
+        {
+            for (var instance = 0; instance < 2; instance++)
+            {
+                agent = HostProcess.Start("Telemetry.Agent.Host", "telemetry-agent", ["run"], agentEnv);
+                await Poll.UntilAsync(() => Task.FromResult(agent.Output.Contains("unreachable", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), () => agent.Output);
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                if (instance == 1)
+                {
+                    await vllm.DisposeAsync(); // no tokens after this: the third instance adds energy only
+                    await Task.Delay(TimeSpan.FromSeconds(2));
+                }
+
+                Assert.True(agent.Terminate(TimeSpan.FromSeconds(30)) == 0, "agent did not stop cleanly on SIGTERM\n" + agent.Output);
+                Assert.Contains("moved to the spool", agent.Output, StringComparison.Ordinal);
+                logs.AppendLine(agent.Output);
+                agent.Dispose();
+                agent = null;
+            }
+
+            var truth = SpoolTruth(spool);
+            Assert.Equal(2, truth.Instances);
+            Assert.True(truth.Reports >= 8, $"only {truth.Reports} reports spooled");
+            Assert.True(truth.OutputTokens > 3000, $"spooled reports carry {truth.OutputTokens} output tokens");
+
+            var started = DateTime.UtcNow;
+            agent = HostProcess.Start("Telemetry.Agent.Host", "telemetry-agent", ["run"], agentEnv);
+            collector = HostProcess.Start("Telemetry.Collector.Host", "telemetry-collector", [], new Dictionary<string, string>
+            {
+                ["Collector__Listen"] = collectorUrl,
+                ["Collector__Windows__0"] = "5m",
+            });
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            await Poll.UntilAsync(async () => await SpoolDrainedAsync(http, collectorUrl), TimeSpan.FromSeconds(90), () => $"{logs}\n--- agent ---\n{agent.Output}\n--- collector ---\n{collector.Output}");
+            var (tokens, energy) = await ServerWindowAsync(http, collectorUrl);
+            var thirdInstanceSeconds = (DateTime.UtcNow - started).TotalSeconds;
+
+            Assert.Equal(truth.OutputTokens, tokens, truth.OutputTokens * 0.01);
+            Assert.True(energy >= truth.EnergyJoules * 0.99, $"window energy {energy} J < spooled truth {truth.EnergyJoules} J: spooled reports lost");
+            Assert.True(energy - truth.EnergyJoules <= TotalWatts * thirdInstanceSeconds * 1.05,
+                $"window energy {energy} J exceeds the spooled truth {truth.EnergyJoules} J by more than the third instance could measure in {thirdInstanceSeconds:F0} s: counted twice");
+            Assert.Empty(Directory.GetFiles(spool));
+        }
+        finally
+        {
+            agent?.Dispose();
+            collector?.Dispose();
+            await vllm.DisposeAsync();
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// What the collector must count: the deltas of every spooled report of server "a" and its GPUs, from
+    /// the first full slot of the 5-minute window on (10-s slots; a window reads only whole slots after
+    /// the node's first data, so the partial first slot is left out, pro rata, as the collector spreads it).
+    /// </summary>
+    private static (int Instances, int Reports, double OutputTokens, double EnergyJoules) SpoolTruth(string spool)
+    {
+        const long SlotMs = 10_000;
+        var all = new List<NodeReport>();
+        foreach (var file in Directory.GetFiles(spool).Order(StringComparer.Ordinal))
+        {
+            var (records, damage) = SpoolSegment.Read(file);
+            Assert.Null(damage);
+            all.AddRange(records.Select(r => NodeReport.Parser.ParseFrom(r.Payload)));
+        }
+
+        var first = all[0];
+        var firstServerMs = first.Servers.Select(s => s.SampleTimeUnixMs).DefaultIfEmpty(0).Max();
+        var startMs = Math.Max(first.SampleTimeUnixMs, firstServerMs);
+        var fromMs = (startMs + SlotMs - 1) / SlotMs * SlotMs;
+        double tokens = 0, energy = 0;
+        foreach (var r in all)
+        {
+            energy += r.Gpus.Sum(g => g.EnergyJoules.Delta) * After(fromMs, r.PreviousSampleTimeUnixMs, r.SampleTimeUnixMs);
+            foreach (var server in r.Servers)
+            {
+                var (from, to) = server.SampleTimeUnixMs > 0 ? (server.PreviousSampleTimeUnixMs, server.SampleTimeUnixMs) : (r.PreviousSampleTimeUnixMs, r.SampleTimeUnixMs);
+                tokens += server.Streams.Sum(s => s.OutputTokens?.Delta ?? 0) * After(fromMs, from, to);
+            }
+        }
+
+        return (all.Select(r => r.AgentInstanceId).Distinct().Count(), all.Count, tokens, energy);
+    }
+
+    /// <summary>The share of [from, to] at or after <paramref name="boundaryMs"/>.</summary>
+    private static double After(long boundaryMs, long from, long to) =>
+        to <= boundaryMs ? 0 : from >= boundaryMs || to <= from ? 1 : (to - boundaryMs) / (double)(to - from);
+
+    private static async Task<bool> SpoolDrainedAsync(HttpClient http, string collectorUrl)
+    {
+        try
+        {
+            var text = await http.GetStringAsync(collectorUrl + "/metrics");
+            return Sample(text, "inference_agent_spool_reports") == 0 && Sample(text, "inference_agent_backlog_reports") is < 2;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static double? Sample(string exposition, string family)
+    {
+        foreach (var line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(family + "{", StringComparison.Ordinal) && line.Contains($"node=\"{Node}\"", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<(double OutputTokens, double EnergyJoules)> ServerWindowAsync(HttpClient http, string collectorUrl)
+    {
+        using var doc = JsonDocument.Parse(await http.GetStringAsync($"{collectorUrl}/api/v1/kpis?scope=node&window=5m"));
+        var node = doc.RootElement.GetProperty("kpis").EnumerateArray().Single(k => k.GetProperty("labels").GetProperty("node").GetString() == Node);
+        return (node.GetProperty("output_tokens").GetDouble(), node.GetProperty("energy_joules").GetDouble());
+    }
+}
