@@ -22,10 +22,7 @@ public static class AgentOptionsValidator
             errors.Add($"Agent:IntervalSeconds must be between {MinIntervalSeconds} and {MaxIntervalSeconds} (got {o.IntervalSeconds})");
         }
 
-        if (!Uri.TryCreate(o.Collector.Url, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
-        {
-            errors.Add($"Agent:Collector:Url '{o.Collector.Url}' is not an http(s) URL, e.g. http://collector:9464");
-        }
+        CollectorUrlsValidator.Validate(o.Collector, errors);
 
         if (o.Collector.BacklogMaxReports < 1)
         {
