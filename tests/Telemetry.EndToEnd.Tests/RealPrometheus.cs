@@ -6,7 +6,7 @@ namespace Telemetry.EndToEnd.Tests;
 
 /// <summary>
 /// A real Prometheus server (Debian's <c>prometheus</c> package) on loopback with its own temporary
-/// storage, scraping one target every second; queried through its HTTP API. Stopped by PID.
+/// storage, scraping its targets every second; queried through its HTTP API. Stopped by PID.
 /// </summary>
 internal sealed class RealPrometheus : IDisposable
 {
@@ -25,7 +25,10 @@ internal sealed class RealPrometheus : IDisposable
 
     public string Url { get; }
 
-    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles)
+    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles) => StartScraping([targetHostPort], ruleFiles);
+
+    /// <summary>Scrapes several targets in one job (collector shards), each with its own <c>instance</c> label.</summary>
+    public static RealPrometheus StartScraping(IReadOnlyList<string> targets, IReadOnlyList<string> ruleFiles)
     {
         if (!File.Exists(Binary))
         {
@@ -38,11 +41,11 @@ internal sealed class RealPrometheus : IDisposable
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
-            {(ruleFiles.Length > 0 ? $"rule_files: [{string.Join(", ", ruleFiles.Select(f => $"\"{f}\""))}]" : "")}
+            {(ruleFiles.Count > 0 ? $"rule_files: [{string.Join(", ", ruleFiles.Select(f => $"\"{f}\""))}]" : "")}
             scrape_configs:
               - job_name: inference-telemetry
                 static_configs:
-                  - targets: ["{targetHostPort}"]
+                  - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
             """);
         var port = RepoPaths.FreePort();
         var info = new ProcessStartInfo(Binary)
