@@ -139,7 +139,9 @@ internal sealed class ShardedFleet : IAsyncDisposable
             ["Agent__Node"] = node,
             ["Agent__Site"] = "lab",
             ["Agent__Pool"] = "h100",
-            ["Agent__IntervalSeconds"] = "1",
+            // Half a second: Prometheus's rate() over a short range sees a whole number of reports, off by up to one
+            // per series (aliasing of report and scrape phases); more reports per range make that one count less.
+            ["Agent__IntervalSeconds"] = "0.5",
             ["Agent__Power__Sources__0"] = "nvml",
             ["Agent__Power__Nvml__LibraryPath"] = RepoPaths.FakeNvml,
             ["Agent__Servers__0__Name"] = "vllm",
