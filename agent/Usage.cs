@@ -18,7 +18,7 @@ internal static class Usage
 
         Configuration: a JSON file (--config), then environment variables (Agent__Collector__Url=...),
         then command-line --Agent:Key=value. Keys: Agent:Node, Agent:Site, Agent:Pool,
-        Agent:IntervalSeconds, Agent:Collector:Url, Agent:Collector:Token, Agent:Power:Sources (nvml, amd-sysfs, rapl,
+        Agent:IntervalSeconds, Agent:Collector:Url (or Agent:Collector:Urls:N, shards), Agent:Collector:Token, Agent:Power:Sources (nvml, amd-sysfs, rapl,
         hwmon, dcgm-exporter, simulated), Agent:Power:Nvml:LibraryPath, Agent:Power:IntegrationHz, Agent:Power:SysfsRoot,
         Agent:Power:Hwmon:Sensors:N:Name/PowerPath/PowerScale/EnergyPath/EnergyScale, Agent:Power:DcgmExporter:Url, Agent:Servers:N:Name/Url/Engine/Model/Role/Gpus. See docs/configuration.md.
         """;

@@ -6,7 +6,7 @@ namespace Telemetry.EndToEnd.Tests;
 
 /// <summary>
 /// A real Prometheus server (Debian's <c>prometheus</c> package) on loopback with its own temporary
-/// storage, scraping one target every second; queried through its HTTP API. Stopped by PID.
+/// storage, scraping its targets every second; queried through its HTTP API. Stopped by PID.
 /// </summary>
 internal sealed class RealPrometheus : IDisposable
 {
@@ -25,12 +25,15 @@ internal sealed class RealPrometheus : IDisposable
 
     public string Url { get; }
 
-    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles) =>
+    public static RealPrometheus Start(string targetHostPort, params string[] ruleFiles) => StartScraping([targetHostPort], ruleFiles);
+
+    /// <summary>Scrapes several targets in one job (collector shards), each with its own <c>instance</c> label.</summary>
+    public static RealPrometheus StartScraping(IReadOnlyList<string> targets, IReadOnlyList<string> ruleFiles) =>
         StartWith($"""
               - job_name: inference-telemetry
                 static_configs:
-                  - targets: ["{targetHostPort}"]
-            """, ruleFiles);
+                  - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
+            """, [.. ruleFiles]);
 
     /// <summary>Starts with the given <c>scrape_configs</c> entries (YAML list items, indented two spaces).</summary>
     public static RealPrometheus StartWith(string scrapeConfigs, params string[] ruleFiles)

@@ -26,7 +26,16 @@ public sealed class AgentOptions
 
 public sealed class CollectorClientOptions
 {
-    public string Url { get; set; } = "http://127.0.0.1:9464";
+    /// <summary>Where reports go when neither <see cref="Url"/> nor <see cref="Urls"/> is set: a first run on one machine.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:9464";
+
+    /// <summary>The one collector this node reports to (a per-node assignment); empty = <see cref="DefaultUrl"/>,
+    /// unless <see cref="Urls"/> is set.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Collector shards: each node reports to one of them, chosen by rendezvous hash of its node id
+    /// (docs/scale-out.md). Every agent must list the same URLs; order does not matter.</summary>
+    public List<string> Urls { get; set; } = [];
 
     /// <summary>This node's bearer token; never logged.</summary>
     public string Token { get; set; } = "";

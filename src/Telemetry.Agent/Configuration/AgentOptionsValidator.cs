@@ -22,16 +22,14 @@ public static class AgentOptionsValidator
             errors.Add($"Agent:IntervalSeconds must be between {MinIntervalSeconds} and {MaxIntervalSeconds} (got {o.IntervalSeconds})");
         }
 
-        if (!Uri.TryCreate(o.Collector.Url, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
-        {
-            errors.Add($"Agent:Collector:Url '{o.Collector.Url}' is not an http(s) URL, e.g. http://collector:9464");
-        }
+        CollectorUrlsValidator.Validate(o.Collector, errors);
 
         if (o.Collector.CaCertificatePath.Length > 0)
         {
-            if (url is not null && url.Scheme != "https")
+            var configured = o.Collector.Urls.Count > 0 ? o.Collector.Urls : [o.Collector.Url.Length > 0 ? o.Collector.Url : CollectorClientOptions.DefaultUrl];
+            foreach (var plain in configured.Where(u => Uri.TryCreate(u, UriKind.Absolute, out var parsed) && parsed.Scheme != "https"))
             {
-                errors.Add($"Agent:Collector:CaCertificatePath is set but Agent:Collector:Url '{o.Collector.Url}' is not https: use https://, or remove the CA");
+                errors.Add($"Agent:Collector:CaCertificatePath is set but collector URL '{plain}' is not https: use https://, or remove the CA");
             }
 
             try

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Telemetry.Agent.Configuration;
+using Telemetry.Agent.Sharding;
 
 namespace Telemetry.Agent.Doctor;
 
@@ -31,9 +32,18 @@ public static class AgentDoctor
         findings.AddRange(PowerChecks.Run(options.Power, loggers, time));
         using var http = new HttpClient { Timeout = NetworkTimeout };
         findings.AddRange(await ServerChecks.RunAsync(options.Servers, http, ct).ConfigureAwait(false));
-        // The collector is reached as `run` reaches it (its CA, if any) — unless the configuration is broken.
-        using var collectorHttp = configurationErrors.Count == 0 ? Reporting.CollectorHttp.Create(options.Collector, NetworkTimeout) : new HttpClient { Timeout = NetworkTimeout };
-        findings.AddRange(await CollectorChecks.RunAsync(options.Collector, options.ResolvedNode, collectorHttp, ct).ConfigureAwait(false));
+        if (CollectorAssignmentCheck.Run(options.Collector, options.ResolvedNode, out var collectorUrl) is { } assignment)
+        {
+            findings.Add(assignment);
+        }
+
+        if (collectorUrl is not null)
+        {
+            // The collector is reached as `run` reaches it (its CA, if any) — unless the configuration is broken.
+            using var collectorHttp = configurationErrors.Count == 0 ? Reporting.CollectorHttp.Create(options.Collector, NetworkTimeout) : new HttpClient { Timeout = NetworkTimeout };
+            findings.AddRange(await CollectorChecks.RunAsync(collectorUrl, options.Collector, options.ResolvedNode, collectorHttp, ct).ConfigureAwait(false));
+        }
+
         return findings;
     }
 }

@@ -12,12 +12,14 @@ namespace Telemetry.Agent.Doctor;
 /// </summary>
 public static class CollectorChecks
 {
-    public static async Task<List<DoctorFinding>> RunAsync(CollectorClientOptions collector, string node, HttpClient http, CancellationToken ct)
+    /// <summary>Checks the collector this node is assigned to (<paramref name="url"/>, from <see cref="Sharding.CollectorAssignment"/>).</summary>
+    public static async Task<List<DoctorFinding>> RunAsync(string url, CollectorClientOptions collector, string node, HttpClient http, CancellationToken ct)
     {
-        var subject = $"collector {collector.Url}";
-        if (!Uri.TryCreate(collector.Url, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != "http" && baseUrl.Scheme != "https"))
+        ArgumentNullException.ThrowIfNull(collector);
+        var subject = $"collector {url}";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != "http" && baseUrl.Scheme != "https"))
         {
-            return [DoctorFinding.Fail(subject, "not a usable URL", "set Agent:Collector:Url to the collector's base URL, e.g. http://collector:9464")];
+            return [DoctorFinding.Fail(subject, "not a usable URL", "set Agent:Collector:Url (or Agent:Collector:Urls:N) to the collector's base URL, e.g. http://collector:9464")];
         }
 
         try

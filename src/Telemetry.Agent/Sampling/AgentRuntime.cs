@@ -5,6 +5,7 @@ using Telemetry.Agent.Proxy;
 using Telemetry.Agent.Reporting;
 using Telemetry.Agent.Reporting.Spool;
 using Telemetry.Agent.Servers;
+using Telemetry.Agent.Sharding;
 using Telemetry.Agent.Simulation;
 using Telemetry.Scraping;
 
@@ -61,7 +62,8 @@ public sealed class AgentRuntime : IDisposable
         _builder = new ReportBuilder(options, start.ToUnixTimeMilliseconds(), loggers.CreateLogger("attribution"));
         Backlog = CreateBacklog(options.Collector, loggers);
         _collectorHttp = CollectorHttp.Create(options.Collector, TimeSpan.FromSeconds(options.Collector.TimeoutSeconds));
-        _sender = new ReportSender(_collectorHttp, new Uri(options.Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
+        Collector = CollectorAssignment.For(options.Collector, options.ResolvedNode);
+        _sender = new ReportSender(_collectorHttp, new Uri(Collector.Url), options.Collector.Token, Backlog, loggers.CreateLogger("sender"), time);
 
         if (options.Servers.Count > 1 && options.Servers.Any(s => s.Gpus.Count == 0))
         {
@@ -73,13 +75,16 @@ public sealed class AgentRuntime : IDisposable
 
     public ReportSender Sender => _sender;
 
+    /// <summary>The collector this node reports to and why (sharded by node id when several are configured).</summary>
+    public CollectorAssignment Collector { get; }
+
     public string InstanceId => _builder.InstanceId;
 
     public async Task RunAsync(CancellationToken ct)
     {
-        _logger.LogInformation("Agent {Instance} for node {Node} (site {Site}, pool {Pool}) sampling every {Interval} s; power: {Power}; servers: {Servers}; collector {Collector}",
+        _logger.LogInformation("Agent {Instance} for node {Node} (site {Site}, pool {Pool}) sampling every {Interval} s; power: {Power}; servers: {Servers}; collector {Collector}: {Why}",
             InstanceId, _options.ResolvedNode, _options.Site, _options.Pool, _options.IntervalSeconds,
-            string.Join(",", _power.Select(p => p.Name)), string.Join(",", _options.Servers.Select(s => $"{s.Name}({s.Engine})")), _options.Collector.Url);
+            string.Join(",", _power.Select(p => p.Name)), string.Join(",", _options.Servers.Select(s => $"{s.Name}({s.Engine})")), Collector.Url, Collector.Reason);
         foreach (var proxy in _proxies)
         {
             await proxy.StartAsync(ct).ConfigureAwait(false);

@@ -61,7 +61,7 @@ public sealed class AgentOptionsValidatorTests
             {
                 Collector = new CollectorClientOptions { Url = "http://collector:9464", CaCertificatePath = notPem },
             });
-            Assert.Contains(errors, e => e.StartsWith("Agent:Collector:CaCertificatePath is set but Agent:Collector:Url", StringComparison.Ordinal));
+            Assert.Contains(errors, e => e.StartsWith("Agent:Collector:CaCertificatePath is set but collector URL 'http://collector:9464' is not https", StringComparison.Ordinal));
             Assert.Contains(errors, e => e.StartsWith($"Agent:Collector:CaCertificatePath '{notPem}' is not a readable PEM CA certificate", StringComparison.Ordinal));
             Assert.Equal(2, errors.Count);
 

@@ -1,3 +1,5 @@
+using Telemetry.Agent.Sharding;
+
 namespace Telemetry.EndToEnd.Tests.Packaging;
 
 /// <summary>
@@ -94,6 +96,27 @@ public sealed class DoctorTests : IClassFixture<DoctorCollector>, IDisposable
         Assert.Contains($"[FAIL] collector {dead}: unreachable: Connection refused", output, StringComparison.Ordinal);
         Assert.Contains("fix: start the collector, or fix Agent:Collector:Url", output, StringComparison.Ordinal);
         Assert.Single(Failures(output));
+    }
+
+    [Fact]
+    public async Task A_sharded_node_is_told_which_collector_it_uses_and_why()
+    {
+        await using var server = await MetricsStub.StartAsync(TokensPayload);
+        var env = Healthy(server.MetricsUrl);
+        env.Remove("Agent__Collector__Url");
+
+        // A second shard that is down; its port is picked so this node's hash lands on the live collector.
+        var shards = Enumerable.Range(0, 50).Select(_ => new List<string> { $"http://127.0.0.1:{RepoPaths.FreePort()}", _collector.Url })
+            .First(urls => CollectorAssignment.For(new() { Urls = urls }, DoctorCollector.Node).Url == _collector.Url);
+        env["Agent__Collector__Urls__0"] = shards[0];
+        env["Agent__Collector__Urls__1"] = shards[1];
+
+        var (code, output) = Doctor(env);
+
+        Assert.True(code == 0, output);
+        Assert.Contains($"[ ok ] collector assignment: node '{DoctorCollector.Node}' reports to {_collector.Url}: shard 1 of 2 in Agent:Collector:Urls, chosen by rendezvous hash of node id '{DoctorCollector.Node}'; no failover", output, StringComparison.Ordinal);
+        Assert.Contains($"[ ok ] collector {_collector.Url}: reachable; reports for node '{DoctorCollector.Node}' are accepted", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(shards[0], output, StringComparison.Ordinal); // the other shard is not this node's concern
     }
 
     [Theory]
