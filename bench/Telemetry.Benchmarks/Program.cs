@@ -7,9 +7,15 @@ using Telemetry.Benchmarks;
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- proxy-overhead [llama-server] [requests]  (issue 6)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- load [nodes [seconds]] (one collector's capacity over HTTP, issue 8)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- ingest-cost [nodes [rounds]] (decode + apply: µs and KB per report)
 if (args is ["load", ..])
 {
     return await Telemetry.Benchmarks.Load.LoadRun.RunAsync(args[1..]);
+}
+
+if (args is ["ingest-cost", ..])
+{
+    return Telemetry.Benchmarks.Load.IngestCost.Run(args[1..]); // decode + apply, CPU and allocation per report
 }
 
 if (args is ["empty-endpoint", var listen])

@@ -42,7 +42,10 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         return LabelSet.Of(labels);
     });
 
-    /// <summary>The latest histograms sorted by metric name (names re-sorted only when a histogram appears).</summary>
+    /// <summary>
+    /// Copies of the latest histograms sorted by metric name (names re-sorted only when a histogram appears).
+    /// Copies, because ingest updates the state's histograms in place (<see cref="Retained"/>) while a snapshot is read.
+    /// </summary>
     public HistogramSample[] SortedHistograms()
     {
         if (_histogramNames is null || _histogramNames.Length != Histograms.Count)
@@ -53,10 +56,32 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         var result = new HistogramSample[_histogramNames.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Histograms[_histogramNames[i]];
+            result[i] = Histograms[_histogramNames[i]].Clone();
         }
 
         return result;
+    }
+
+    private readonly Dictionary<string, double[]> _bounds = new(StringComparer.Ordinal);
+
+    /// <summary>A histogram's finite bounds as an array shared from report to report while they stay the same (never written to).</summary>
+    public double[] BoundsOf(HistogramSample h)
+    {
+        if (_bounds.TryGetValue(h.Metric, out var cached) && cached.Length == h.UpperBounds.Count)
+        {
+            var same = true;
+            for (var i = 0; i < cached.Length && same; i++)
+            {
+                same = cached[i].Equals(h.UpperBounds[i]);
+            }
+
+            if (same)
+            {
+                return cached;
+            }
+        }
+
+        return _bounds[h.Metric] = [.. h.UpperBounds];
     }
 
     /// <summary>Key of a stream within its server: model plus its identifying labels.</summary>
@@ -65,6 +90,14 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         if (s.Labels.Count == 0)
         {
             return s.Model;
+        }
+
+        if (s.Labels.Count == 1)
+        {
+            foreach (var (k, v) in s.Labels)
+            {
+                return string.Concat([s.Model, "\u0000", k, "=", v]); // the common case (vLLM's engine label), one string
+            }
         }
 
         var parts = new List<string>(s.Labels.Count);
