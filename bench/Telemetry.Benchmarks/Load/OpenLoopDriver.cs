@@ -4,7 +4,7 @@ namespace Telemetry.Benchmarks.Load;
 
 /// <summary>What the open-loop phase measured.</summary>
 internal sealed record OpenLoopResult(
-    long Offered, long Accepted, long Refused, long Failed, long Late, double Seconds,
+    long Offered, long Accepted, long Refused, long Failed, long Late, long Unsent, double Seconds,
     LatencyRecorder Latency, LatencyRecorder ScheduleLag, long[] AcceptedPerSecond);
 
 /// <summary>
@@ -12,11 +12,16 @@ internal sealed record OpenLoopResult(
 /// does, so a slow collector shows up as latency and late sends instead of a politely lower rate
 /// (no coordinated omission). At most <c>maxInFlight</c> requests are outstanding; a send that has
 /// to wait for a slot, or that the dispatcher reaches late, starts behind schedule and is counted.
+/// The phase is bounded in time: slots still unsent <see cref="Grace"/> after the schedule's end are
+/// counted as unsent, not sent.
 /// </summary>
 internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, int maxInFlight) : IDisposable
 {
     /// <summary>A send starting this far behind its slot is late: a tenth of the 1-s report interval.</summary>
     public static readonly TimeSpan LateAfter = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long after the schedule's last slot sends may still start.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _slots = new(maxInFlight, maxInFlight);
     private readonly LatencyRecorder _latency = new();
@@ -34,11 +39,18 @@ internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, 
         var lateTicks = (long)(LateAfter.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>(capacity: 1024);
-        for (long slot = 0; slot < total && !ct.IsCancellationRequested;)
+        var deadline = start + (long)((seconds + Grace.TotalSeconds) * Stopwatch.Frequency);
+        long slot = 0;
+        while (slot < total && !ct.IsCancellationRequested)
         {
             var now = Stopwatch.GetTimestamp();
+            if (now > deadline)
+            {
+                break; // bounded in time: what is left is reported as unsent
+            }
+
             // Every slot that is due goes now; the next wake-up is ~1 ms later (timer resolution).
-            while (slot < total && Due(start, slot, nodes) <= now)
+            while (slot < total && Due(start, slot, nodes) <= now && Stopwatch.GetTimestamp() <= deadline)
             {
                 await _slots.WaitAsync(ct).ConfigureAwait(false);
                 var due = Due(start, slot, nodes);
@@ -66,7 +78,7 @@ internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, 
 
         await Task.WhenAll(inFlight).WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new OpenLoopResult(total, _accepted, _refused, _failed, _late, elapsed, _latency, _lag, perSecond);
+        return new OpenLoopResult(total, _accepted, _refused, _failed, _late, total - slot, elapsed, _latency, _lag, perSecond);
     }
 
     private static long Due(long start, long slot, int nodes) => start + (long)(slot * (double)Stopwatch.Frequency / nodes);
