@@ -43,20 +43,24 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     });
 
     /// <summary>
-    /// Copies of the latest histograms sorted by metric name (names re-sorted only when a histogram appears).
-    /// Copies, because ingest updates the state's histograms in place (<see cref="Retained"/>) while a snapshot is read.
+    /// The latest histograms' values sorted by metric name (names re-sorted only when a histogram appears).
+    /// Copied, because ingest updates the state's histograms in place (<see cref="Retained"/>) while a snapshot
+    /// is read; only the counts are copied — the bounds array is shared until the bounds change.
     /// </summary>
-    public HistogramSample[] SortedHistograms()
+    public RawHistogram[] SortedHistograms()
     {
         if (_histogramNames is null || _histogramNames.Length != Histograms.Count)
         {
             _histogramNames = [.. Histograms.Keys.Order(StringComparer.Ordinal)];
         }
 
-        var result = new HistogramSample[_histogramNames.Length];
+        var result = new RawHistogram[_histogramNames.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Histograms[_histogramNames[i]].Clone();
+            var h = Histograms[_histogramNames[i]];
+            var counts = new double[h.BucketCounts.Count];
+            h.BucketCounts.CopyTo(counts, 0);
+            result[i] = new RawHistogram(h.Metric, BoundsOf(h), counts, h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
         }
 
         return result;

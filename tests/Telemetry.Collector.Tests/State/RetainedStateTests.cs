@@ -47,7 +47,7 @@ public sealed class RetainedStateTests
         return r;
     }
 
-    private static HistogramSample RawHistogram(FleetState fleet, long atMs) =>
+    private static RawHistogram RawHistogram(FleetState fleet, long atMs) =>
         new SnapshotBuilder(fleet, [Minute], 1e9).Build(atMs).Nodes.Single().Servers.Single().Streams.Single().Histograms.Single();
 
     [Fact]
@@ -59,10 +59,10 @@ public sealed class RetainedStateTests
 
         fleet.Apply(Report(2, [0.1, 1]), T0 + 2000);
 
-        Assert.Equal([1.0, 2.0], taken.BucketCounts);
-        Assert.Equal(10, taken.Count.Total);
-        Assert.Equal([2.0, 4.0], RawHistogram(fleet, T0 + 2500).BucketCounts);
-        Assert.Equal(20, RawHistogram(fleet, T0 + 2500).Count.Total);
+        Assert.Equal([1.0, 2.0], taken.Counts);
+        Assert.Equal(10, taken.Count);
+        Assert.Equal([2.0, 4.0], RawHistogram(fleet, T0 + 2500).Counts);
+        Assert.Equal(20, RawHistogram(fleet, T0 + 2500).Count);
     }
 
     [Fact]
@@ -84,9 +84,9 @@ public sealed class RetainedStateTests
         var snapshot = new SnapshotBuilder(fleet, [Minute], 1e9).Build(T0 + 2500);
         var server = snapshot.Nodes.Single().Servers.Single();
         var raw = server.Streams.Single().Histograms.Single();
-        Assert.Equal([2.0, 4.0], raw.BucketCounts);
-        Assert.Equal(20, raw.Count.Total);
-        Assert.Equal([0.1, 1.0], raw.UpperBounds);
+        Assert.Equal([2.0, 4.0], raw.Counts);
+        Assert.Equal(20, raw.Count);
+        Assert.Equal([0.1, 1.0], raw.Bounds);
         Assert.Equal("vllm", server.Engine);
         Assert.Equal(["GPU-1"], server.GpuUuids);
     }
@@ -99,8 +99,7 @@ public sealed class RetainedStateTests
         fleet.Apply(Report(2, [0.1, 0.5, 1]), T0 + 2000);
 
         var raw = RawHistogram(fleet, T0 + 2500);
-        Assert.Equal([0.1, 0.5, 1.0], raw.UpperBounds);
-        Assert.Equal([2.0, 4.0, 6.0], raw.BucketCounts);
-        Assert.Equal([1.0, 2.0, 3.0], raw.BucketDeltas);
+        Assert.Equal([0.1, 0.5, 1.0], raw.Bounds);
+        Assert.Equal([2.0, 4.0, 6.0], raw.Counts);
     }
 }
