@@ -28,14 +28,14 @@ internal static class LoadReport
         Console.WriteLine("| target | measured | met |");
         Console.WriteLine("| --- | --- | --- |");
         Row($"sustained ≥ 10,000 accepted reports/s for 5 min (offered {o.Nodes:N0}/s for {o.Seconds} s)",
-            $"{sustained:N0}/s mean; lowest 10-s block after warm-up {steady:N0}/s; {open.Late:N0} late sends, {open.Unsent:N0} unsent",
+            $"{sustained:N0}/s mean; lowest 10-s block after warm-up {(double.IsNaN(steady) ? "n/a" : steady.ToString("N0", CultureInfo.InvariantCulture))}/s; {open.Late:N0} late sends, {open.Unsent:N0} unsent",
             sustained >= 10_000 && o.Seconds >= 300 && open.Late == 0 && open.Unsent == 0, o.Nodes >= 10_000 && o.Seconds >= 300);
         Row("client ingest latency p99 < 50 ms", open.Latency.Summary(), open.Latency.QuantileMs(0.99) < 50, true);
         Row("collector's ingest histogram (decode + apply)", CollectorQuantiles(histogram), null, true);
         Row("report → /metrics freshness < 2 s", scraper.Freshness.Summary() + $" ({scraper.Freshness.Count} samples)", scraper.Freshness.Count > 0 && scraper.Freshness.MaxMs < 2000, true);
         Row("no memory growth (collector RSS)",
             after.Count < 2 ? "too short to tell" : $"{after[0].RssMb:N0} MB at {after[0].Seconds:0} s → {after[^1].RssMb:N0} MB at {after[^1].Seconds:0} s, max {samples.Max(s => s.RssMb):N0} MB, slope {memory.SlopeMbPerMinute(warmUp):+0.0;-0.0} MB/min after {warmUp:0} s",
-            after.Count >= 2 ? Math.Abs(memory.SlopeMbPerMinute(warmUp)) < 5 : null, true);
+            after.Count >= 2 ? Math.Abs(memory.SlopeMbPerMinute(warmUp)) < 5 : null, o.Seconds >= 120); // shorter runs end while buffers still grow to the body size
         Row("collector max, closed loop", $"{max.PerSecond:N0} reports/s ({max.Latency.Summary()}; {max.Other} not 202)", null, true);
         if (ceiling is not null)
         {
