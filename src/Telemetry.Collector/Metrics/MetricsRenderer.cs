@@ -168,9 +168,6 @@ internal static class MetricsRenderer
         StreamGauge(w, s, "inference_requests_waiting", "Requests waiting in the engine's queue now.", static st => st.Waiting);
         StreamGauge(w, s, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", static st => st.KvCacheUsageRatio);
 
-        // Bounds and counts are copied out of the protobuf fields into one scratch pair per render.
-        var bounds = new double[64];
-        var counts = new double[64];
         foreach (var (key, family, help) in Histograms)
         {
             w.BeginFamily(family, MetricType.Histogram, help);
@@ -183,16 +180,9 @@ internal static class MetricsRenderer
                         continue;
                     }
 
-                    var n = h.UpperBounds.Count;
-                    if (bounds.Length < n)
-                    {
-                        bounds = new double[n];
-                        counts = new double[n];
-                    }
-
-                    h.UpperBounds.CopyTo(bounds, 0);
-                    h.BucketCounts.CopyTo(counts, 0);
-                    w.WriteHistogram(st.SeriesLabels, bounds.AsSpan(0, n), counts.AsSpan(0, n), h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
+                    // Equal lengths are checked at ingest (ReportValidator); Min only keeps a bad one in bounds.
+                    var n = Math.Min(h.Bounds.Length, h.Counts.Length);
+                    w.WriteHistogram(st.SeriesLabels, h.Bounds.AsSpan(0, n), h.Counts.AsSpan(0, n), h.Count, h.Sum);
                 }
             }
         }

@@ -25,8 +25,14 @@ public sealed record ServerView(string Name, string Engine, string Role, string 
     IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels, string Tier, LabelSet NameSet);
 
 public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
-    double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, HistogramSample[] Histograms,
+    double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, RawHistogram[] Histograms,
     double? Running, double? Waiting, double? KvCacheUsageRatio, LabelSet SeriesLabels);
+
+/// <summary>
+/// An engine histogram's cumulative values when the snapshot was taken: finite bounds (shared from
+/// report to report, never written to), cumulative counts by <c>le</c>, count and sum.
+/// </summary>
+public sealed record RawHistogram(string Metric, double[] Bounds, double[] Counts, double Count, double Sum);
 
 /// <summary>
 /// The increments of one scope over one window. <see cref="CoveredSeconds"/> is the part of the

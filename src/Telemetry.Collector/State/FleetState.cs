@@ -110,15 +110,15 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 }
 
                 node.ClockOffsetMs = offset;
-                node.AgentInstanceId = report.AgentInstanceId;
-                node.AgentVersion = report.AgentVersion;
+                node.AgentInstanceId = Retained.Keep(node.AgentInstanceId, report.AgentInstanceId);
+                node.AgentVersion = Retained.Keep(node.AgentVersion, report.AgentVersion);
                 node.LastSequence = report.Sequence;
                 node.LastSampleMs = power.ToMs;
                 node.LastReceivedMs = receivedMs;
-                node.Site = report.Site;
-                node.Pool = report.Pool;
+                node.Site = Retained.Keep(node.Site, report.Site);
+                node.Pool = Retained.Keep(node.Pool, report.Pool);
                 node.IntervalSeconds = report.IntervalSeconds > 0 ? report.IntervalSeconds : 1;
-                node.SourceErrors = [.. report.SourceErrors];
+                node.SourceErrors = Retained.Keep(node.SourceErrors, report.SourceErrors);
                 node.AgentHealth = report.AgentHealth ?? node.AgentHealth;
             }
 
@@ -266,12 +266,12 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             return server;
         }
 
-        server.Engine = sample.Engine;
-        server.Role = sample.Role;
-        server.GpuUuids = [.. sample.GpuUuids];
+        server.Engine = Retained.Keep(server.Engine, sample.Engine);
+        server.Role = Retained.Keep(server.Role, sample.Role);
+        server.GpuUuids = Retained.Keep(server.GpuUuids, sample.GpuUuids);
         server.Up = sample.Up;
-        server.Error = sample.Error;
-        server.Tier = sample.Tier;
+        server.Error = Retained.Keep(server.Error, sample.Error);
+        server.Tier = Retained.Keep(server.Tier, sample.Tier);
         return server;
     }
 
@@ -323,10 +323,10 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 // distribution: exported raw, but kept out of quantiles (it would swallow other sources' buckets).
                 if (h.UpperBounds.Count > 0 && HistogramContinuity.Increment(h, last, contiguous) is { } observations)
                 {
-                    histograms.Add(new HistogramIncrement(s.Model, h.Metric, [.. h.UpperBounds], observations.Counts, observations.Sum));
+                    histograms.Add(new HistogramIncrement(s.Model, h.Metric, stream.BoundsOf(h), observations.Counts, observations.Sum));
                 }
 
-                stream.Histograms[h.Metric] = h;
+                stream.Histograms[h.Metric] = Retained.Copy(last, h); // in place: the decoded report is not kept
             }
 
             stream.Running = GpuState.Finite(s.HasRunningRequests, s.RunningRequests);

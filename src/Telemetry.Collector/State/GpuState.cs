@@ -44,8 +44,8 @@ internal sealed class GpuState(string uuid)
     public void Update(GpuSample sample)
     {
         Index = sample.Index;
-        Name = sample.Name;
-        Source = sample.Source;
+        Name = Retained.Keep(Name, sample.Name);
+        Source = Retained.Keep(Source, sample.Source);
         Method = sample.EnergyMethod;
         Lost = sample.Lost;
         PowerWatts = Finite(sample.HasPowerWatts, sample.PowerWatts);

@@ -13,7 +13,8 @@ internal static class HistogramContinuity
     public static (double[] Counts, double Sum)? Increment(HistogramSample now, HistogramSample? last, bool contiguous)
     {
         var n = now.UpperBounds.Count;
-        var byLe = new double[n];
+        // Scratch on the stack for engine-sized histograms (tens of buckets); this runs for every histogram of every report.
+        Span<double> byLe = n <= 256 ? stackalloc double[n] : new double[n];
         double count, sum;
         if (contiguous || last is null)
         {
@@ -22,7 +23,7 @@ internal static class HistogramContinuity
                 return null;
             }
 
-            now.BucketDeltas.CopyTo(byLe, 0);
+            CopyTo(now.BucketDeltas, byLe);
             count = now.Count.Delta;
             sum = now.Sum?.Delta ?? 0;
         }
@@ -38,7 +39,7 @@ internal static class HistogramContinuity
         }
         else
         {
-            now.BucketCounts.CopyTo(byLe, 0);
+            CopyTo(now.BucketCounts, byLe);
             count = now.Count?.Total ?? 0;
             sum = now.Sum?.Total ?? 0;
         }
@@ -59,5 +60,13 @@ internal static class HistogramContinuity
 
         counts[n] = Math.Max(0, count - previous);
         return (counts, Math.Max(0, sum));
+    }
+
+    private static void CopyTo(Google.Protobuf.Collections.RepeatedField<double> values, Span<double> to)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            to[i] = values[i];
+        }
     }
 }

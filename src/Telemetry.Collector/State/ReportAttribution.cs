@@ -101,33 +101,54 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     /// </summary>
     public List<ScopeHistogramIncrement> Histograms(string siteName, string pool)
     {
-        var result = new List<ScopeHistogramIncrement>();
-        var modelOfGpu = ModelOfGpu;
+        // Sized up front, no closures or LINQ: this runs for every report (docs/BENCHMARKS.md, load).
+        var count = 0;
         foreach (var s in _servers)
         {
-            var gpuModels = s.GpuUuids.Where(modelOfGpu.ContainsKey).Select(u => modelOfGpu[u]).Distinct(StringComparer.Ordinal).ToList();
+            count += s.Histograms.Count * (7 + s.GpuUuids.Length);
+        }
+
+        var result = new List<ScopeHistogramIncrement>(count);
+        var gpuModels = new List<string>();
+        foreach (var s in _servers)
+        {
+            DistinctGpuModels(s, gpuModels);
+            var (from, to) = s.TokenSpan;
             foreach (var h in s.Histograms)
             {
-                void Add(ScopeKind kind, string name) => result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, h));
-                Add(ScopeKind.Server, s.Name);
-                Add(ScopeKind.Node, "");
-                Add(ScopeKind.Fleet, "");
-                Add(ScopeKind.Site, siteName);
-                Add(ScopeKind.Pool, pool);
-                Add(ScopeKind.Model, h.Model);
+                result.Add(new(ScopeKind.Server, s.Name, from, to, h));
+                result.Add(new(ScopeKind.Node, "", from, to, h));
+                result.Add(new(ScopeKind.Fleet, "", from, to, h));
+                result.Add(new(ScopeKind.Site, siteName, from, to, h));
+                result.Add(new(ScopeKind.Pool, pool, from, to, h));
+                result.Add(new(ScopeKind.Model, h.Model, from, to, h));
                 if (s.Tier.Length > 0)
                 {
-                    Add(ScopeKind.Tier, s.Tier);
+                    result.Add(new(ScopeKind.Tier, s.Tier, from, to, h));
                 }
 
                 foreach (var gpuModel in gpuModels)
                 {
-                    Add(ScopeKind.GpuModel, gpuModel);
+                    result.Add(new(ScopeKind.GpuModel, gpuModel, from, to, h));
                 }
             }
         }
 
         return result;
+    }
+
+    /// <summary>The distinct models of a server's GPUs in this report, in GPU order.</summary>
+    private void DistinctGpuModels(Server s, List<string> models)
+    {
+        models.Clear();
+        var modelOfGpu = ModelOfGpu;
+        foreach (var uuid in s.GpuUuids)
+        {
+            if (modelOfGpu.TryGetValue(uuid, out var model) && !models.Contains(model, StringComparer.Ordinal))
+            {
+                models.Add(model);
+            }
+        }
     }
 
     /// <summary>The node's and each server's increments.</summary>
@@ -154,16 +175,18 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     /// <summary>The fleet-wide scopes' increments (call after <see cref="Resolve"/>).</summary>
     public List<ScopeIncrement> Aggregates(string siteName, string pool)
     {
-        var result = new List<ScopeIncrement>();
-        var nodeEnergy = NodeEnergyPart();
-        foreach (var (kind, name) in new[] { (ScopeKind.Fleet, ""), (ScopeKind.Site, siteName), (ScopeKind.Pool, pool) })
+        // Sized up front (list growth copies these large structs), no LINQ: this runs for every report.
+        var count = 3 + _gpus.Count;
+        foreach (var s in _servers)
         {
-            result.Add(new(kind, name, power.FromMs, power.ToMs, nodeEnergy));
-            foreach (var s in _servers)
-            {
-                result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens));
-            }
+            count += 3 + s.GpuUuids.Length + 2 + (2 * s.Streams.Count);
         }
+
+        var result = new List<ScopeIncrement>(count);
+        var nodeEnergy = NodeEnergyPart();
+        AddFleetWide(result, ScopeKind.Fleet, "", nodeEnergy);
+        AddFleetWide(result, ScopeKind.Site, siteName, nodeEnergy);
+        AddFleetWide(result, ScopeKind.Pool, pool, nodeEnergy);
 
         var modelOfGpu = ModelOfGpu;
         foreach (var (_, model, value) in _gpus)
@@ -173,10 +196,18 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
 
         foreach (var s in _servers)
         {
-            var gpus = s.GpuUuids.Where(modelOfGpu.ContainsKey).ToList();
-            foreach (var uuid in gpus)
+            var known = 0;
+            foreach (var uuid in s.GpuUuids)
             {
-                result.Add(new(ScopeKind.GpuModel, modelOfGpu[uuid], s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens.Scaled(1.0 / gpus.Count)));
+                known += modelOfGpu.ContainsKey(uuid) ? 1 : 0;
+            }
+
+            foreach (var uuid in s.GpuUuids)
+            {
+                if (modelOfGpu.TryGetValue(uuid, out var gpuModel))
+                {
+                    result.Add(new(ScopeKind.GpuModel, gpuModel, s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens.Scaled(1.0 / known)));
+                }
             }
 
             if (s.Tier.Length > 0)
@@ -195,6 +226,15 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         }
 
         return result;
+    }
+
+    private void AddFleetWide(List<ScopeIncrement> result, ScopeKind kind, string name, Accumulation nodeEnergy)
+    {
+        result.Add(new(kind, name, power.FromMs, power.ToMs, nodeEnergy));
+        foreach (var s in _servers)
+        {
+            result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens));
+        }
     }
 
     private Accumulation NodeEnergyPart()
@@ -236,7 +276,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         {
             var (uuid, model, value) = _gpus[i];
             sharers.TryGetValue(uuid, out var servers);
-            if (servers is null || servers.All(s => s.Tokens.TotalTokens <= 0))
+            if (servers is null || !servers.Exists(static s => s.Tokens.TotalTokens > 0))
             {
                 value.IdleEnergyJoules = value.EnergyJoules;
                 _gpus[i] = (uuid, model, value);
@@ -266,7 +306,12 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         }
 
         var nodeCost = site.NodeHourlyUsd * power.Seconds / 3600;
-        var live = _gpus.Count(g => g.Value.GpuSeconds > 0);
+        var live = 0;
+        foreach (var g in _gpus)
+        {
+            live += g.Value.GpuSeconds > 0 ? 1 : 0;
+        }
+
         if (live == 0)
         {
             _nodeOnly.CapacityCostUsd += nodeCost;

@@ -42,21 +42,50 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         return LabelSet.Of(labels);
     });
 
-    /// <summary>The latest histograms sorted by metric name (names re-sorted only when a histogram appears).</summary>
-    public HistogramSample[] SortedHistograms()
+    /// <summary>
+    /// The latest histograms' values sorted by metric name (names re-sorted only when a histogram appears).
+    /// Copied, because ingest updates the state's histograms in place (<see cref="Retained"/>) while a snapshot
+    /// is read; only the counts are copied — the bounds array is shared until the bounds change.
+    /// </summary>
+    public RawHistogram[] SortedHistograms()
     {
         if (_histogramNames is null || _histogramNames.Length != Histograms.Count)
         {
             _histogramNames = [.. Histograms.Keys.Order(StringComparer.Ordinal)];
         }
 
-        var result = new HistogramSample[_histogramNames.Length];
+        var result = new RawHistogram[_histogramNames.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Histograms[_histogramNames[i]];
+            var h = Histograms[_histogramNames[i]];
+            var counts = new double[h.BucketCounts.Count];
+            h.BucketCounts.CopyTo(counts, 0);
+            result[i] = new RawHistogram(h.Metric, BoundsOf(h), counts, h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
         }
 
         return result;
+    }
+
+    private readonly Dictionary<string, double[]> _bounds = new(StringComparer.Ordinal);
+
+    /// <summary>A histogram's finite bounds as an array shared from report to report while they stay the same (never written to).</summary>
+    public double[] BoundsOf(HistogramSample h)
+    {
+        if (_bounds.TryGetValue(h.Metric, out var cached) && cached.Length == h.UpperBounds.Count)
+        {
+            var same = true;
+            for (var i = 0; i < cached.Length && same; i++)
+            {
+                same = cached[i].Equals(h.UpperBounds[i]);
+            }
+
+            if (same)
+            {
+                return cached;
+            }
+        }
+
+        return _bounds[h.Metric] = [.. h.UpperBounds];
     }
 
     /// <summary>Key of a stream within its server: model plus its identifying labels.</summary>
@@ -65,6 +94,14 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         if (s.Labels.Count == 0)
         {
             return s.Model;
+        }
+
+        if (s.Labels.Count == 1)
+        {
+            foreach (var (k, v) in s.Labels)
+            {
+                return string.Concat([s.Model, "\u0000", k, "=", v]); // the common case (vLLM's engine label), one string
+            }
         }
 
         var parts = new List<string>(s.Labels.Count);

@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Telemetry.Benchmarks.Load;
+
+/// <summary>
+/// <c>load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling]</c>.
+/// Defaults are the issue 8 targets: 10,000 nodes (80,000 GPUs) at 1 Hz for 5 minutes.
+/// </summary>
+internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Connections, int ClosedSeconds, string? Gc, bool SkipCeiling)
+{
+    public static LoadOptions Parse(string[] args)
+    {
+        var positional = new List<int>();
+        int workers = 32, connections = 64, closedSeconds = 15;
+        string? gc = null;
+        var skipCeiling = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--workers": workers = Int(args[++i]); break;
+                case "--connections": connections = Int(args[++i]); break;
+                case "--closed-seconds": closedSeconds = Int(args[++i]); break;
+                case "--gc": gc = args[++i] is "server" or "workstation" ? args[i] : throw new ArgumentException("--gc takes server or workstation"); break;
+                case "--skip-ceiling": skipCeiling = true; break;
+                default: positional.Add(Int(args[i])); break;
+            }
+        }
+
+        var nodes = positional.Count > 0 ? positional[0] : 10_000;
+        var seconds = positional.Count > 1 ? positional[1] : 300;
+        if (nodes < 1 || seconds < 1 || workers < 1 || connections < 1 || closedSeconds < 1)
+        {
+            throw new ArgumentException("nodes, seconds, workers, connections and closed-seconds must be positive");
+        }
+
+        return new LoadOptions(nodes, seconds, Math.Min(workers, nodes), connections, closedSeconds, gc, skipCeiling);
+    }
+
+    private static int Int(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+        ? v
+        : throw new ArgumentException($"'{s}' is not a whole number (usage: load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling])");
+}
