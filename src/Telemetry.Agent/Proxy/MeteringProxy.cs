@@ -218,6 +218,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         var limit = _options.MaxRequestBodyBytes;
         if (ctx.Request.ContentLength > limit)
         {
+            await DrainAsync(ctx).ConfigureAwait(false);
             await ProxyErrors.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, "request_too_large",
                 $"metering proxy: request body of {ctx.Request.ContentLength} bytes exceeds Proxy:MaxRequestBodyBytes = {limit}").ConfigureAwait(false);
             return null;
@@ -236,6 +237,32 @@ public sealed class MeteringProxy : IAsyncDisposable
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>Bodies over the limit that are at most this large are read and discarded before the 413.</summary>
+    private const long MaxDrainBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads and discards a modestly oversized body, so the client's keep-alive connection stays usable and it
+    /// reads the 413: closing a socket with unread data in it sends a TCP reset, which can destroy the answer
+    /// before the client sees it ("response ended prematurely" instead of a reason).
+    /// </summary>
+    private static async Task DrainAsync(HttpContext ctx)
+    {
+        if (ctx.Request.ContentLength > MaxDrainBytes || ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } size)
+        {
+            return;
+        }
+
+        size.MaxRequestBodySize = MaxDrainBytes;
+        try
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null, ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // The 413 is answered either way; the connection may then close.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -74,7 +74,8 @@ public sealed class DcgmExporterPowerSourceTests : IAsyncLifetime
     [Fact]
     public void Http_error_garbage_and_timeout_are_plain_errors()
     {
-        using var source = Source(timeoutSeconds: 0.5);
+        // Long enough that the first two answers beat it on a busy test machine; the third is far slower.
+        using var source = Source(timeoutSeconds: 2);
 
         _server.Status = 503;
         var unavailable = source.Read();
@@ -82,12 +83,12 @@ public sealed class DcgmExporterPowerSourceTests : IAsyncLifetime
         _server.Body = "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12\n";
         var garbage = source.Read();
         _server.Body = Fixture;
-        _server.Delay = TimeSpan.FromSeconds(3);
+        _server.Delay = TimeSpan.FromSeconds(6);
         var slow = source.Read();
 
         Assert.Equal($"dcgm-exporter: {_server.MetricsUrl} answered 503 Service Unavailable", Assert.Single(unavailable.Errors));
         Assert.StartsWith($"dcgm-exporter: {_server.MetricsUrl} is not Prometheus text: line 1:", Assert.Single(garbage.Errors), StringComparison.Ordinal);
-        Assert.Equal($"dcgm-exporter: {_server.MetricsUrl} did not answer within 0.5 s", Assert.Single(slow.Errors));
+        Assert.Equal($"dcgm-exporter: {_server.MetricsUrl} did not answer within 2 s", Assert.Single(slow.Errors));
         Assert.All([unavailable, garbage, slow], r => Assert.Empty(r.Gpus));
     }
 
