@@ -35,7 +35,7 @@ internal static class LoadReport
         Row("report → /metrics freshness < 2 s", scraper.Freshness.Summary() + $" ({scraper.Freshness.Count} samples)", scraper.Freshness.Count > 0 && scraper.Freshness.MaxMs < 2000, true);
         Row("no memory growth (collector RSS)",
             after.Count < 2 ? "too short to tell" : $"{after[0].RssMb:N0} MB at {after[0].Seconds:0} s → {after[^1].RssMb:N0} MB at {after[^1].Seconds:0} s, max {samples.Max(s => s.RssMb):N0} MB, slope {memory.SlopeMbPerMinute(warmUp):+0.0;-0.0} MB/min after {warmUp:0} s",
-            after.Count >= 2 ? Math.Abs(memory.SlopeMbPerMinute(warmUp)) < 5 : null, o.Seconds >= 120); // shorter runs end while buffers still grow to the body size
+            after.Count >= 2 ? memory.SlopeMbPerMinute(warmUp) < 5 : null, o.Seconds >= 120); // shorter runs end while buffers still grow to the body size
         Row("collector max, closed loop", $"{max.PerSecond:N0} reports/s ({max.Latency.Summary()}; {max.Other} not 202)", null, true);
         if (ceiling is not null)
         {
