@@ -56,7 +56,7 @@ public class CollectorBenchmarks : IDisposable
     }
 
     [Benchmark(Description = "render /metrics (text 0.0.4)")]
-    public int RenderMetrics()
+    public long RenderMetrics()
     {
         using var scrape = _service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).GetAwaiter().GetResult();
         return scrape.Body.Length;

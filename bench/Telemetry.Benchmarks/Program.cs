@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using Telemetry.Benchmarks;
 
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- --filter '*'         (BenchmarkDotNet micro-benchmarks)
-// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file]] (fleet-scale collector run, issue 5)
+// dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file|- [renders]]] (fleet-scale collector run, issue 5)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- otlp [nodes]        (cost of one OTLP push, docs/otlp.md)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- energy-accuracy     (docs/BENCHMARKS.md, issue 3)
 // dotnet run -c Release --project bench/Telemetry.Benchmarks -- proxy-overhead [llama-server] [requests]  (issue 6)
@@ -32,7 +32,10 @@ if (args is ["empty-endpoint", var listen])
 
 if (args is ["scale", ..])
 {
-    ScaleRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500, args.Length > 2 ? args[2] : null);
+    ScaleRun.Run(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 12_500,
+        args.Length > 2 && args[2] != "-" ? args[2] : null,
+        args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3);
     return 0;
 }
 

@@ -9,11 +9,12 @@ namespace Telemetry.Benchmarks;
 /// The fleet-scale measurement of issue 5: a collector holding N nodes × 8 GPUs × 2 servers (default
 /// 12,500 nodes = 100,000 GPUs) with 65 s of history, then timed renders of /metrics, KPI snapshots
 /// (recomputation of every scope and window), allocation per render and working set.
-/// <c>dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes]</c>
+/// <c>dotnet run -c Release --project bench/Telemetry.Benchmarks -- scale [nodes [body-file|- [renders]]]</c>
+/// (more renders than the default 3 make a profile of the render stand out from the ingest).
 /// </summary>
 internal static class ScaleRun
 {
-    public static void Run(int nodes, string? bodyPath = null)
+    public static void Run(int nodes, string? bodyPath = null, int renders = 3)
     {
         var options = new CollectorOptions
         {
@@ -52,7 +53,7 @@ internal static class ScaleRun
         }
 
         Console.WriteLine($"managed heap after ingest, before any render: {GC.GetTotalMemory(true) / 1e6:N0} MB (the benchmark's own {nodes:N0} template reports included: {reportsBytes / 1e6:N0} MB as protobuf)");
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < renders; i++)
         {
             GC.Collect();
             var allocatedBeforeSnapshot = GC.GetTotalAllocatedBytes(precise: true);
@@ -70,7 +71,7 @@ internal static class ScaleRun
                 $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms, {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
             if (i == 0 && bodyPath is not null)
             {
-                File.WriteAllBytes(bodyPath, scrape.Body.ToArray()); // for a look at what the bytes are spent on
+                File.WriteAllBytes(bodyPath, System.Buffers.BuffersExtensions.ToArray(scrape.Body)); // for a look at what the bytes are spent on
             }
         }
 

@@ -167,7 +167,10 @@ public static class CollectorEndpoints
         using var scrape = await service.RenderMetricsAsync(format, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.ContentType = ContentNegotiation.ContentType(format);
         ctx.Response.ContentLength = scrape.Body.Length;
-        await ctx.Response.Body.WriteAsync(scrape.Body, ctx.RequestAborted).ConfigureAwait(false);
+        foreach (var block in scrape.Body)
+        {
+            await ctx.Response.Body.WriteAsync(block, ctx.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private static Task NodesAsync(HttpContext ctx, CollectorService service)

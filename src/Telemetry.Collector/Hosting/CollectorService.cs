@@ -111,9 +111,8 @@ public sealed class CollectorService : IDisposable
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (snapshot, proxySnapshot) = Snapshots();
-        Proxy.ProxyFamilies.Render(w, proxySnapshot, _tierPrices);
-        MetricsRenderer.Render(w, snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender, Options.Otlp.Enabled ? ExportStats : null);
-        _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, w.WrittenMemory.Length);
+        MetricsRenderer.Render(w, first => Proxy.ProxyFamilies.Render(first, proxySnapshot, _tierPrices), snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender, Options.Otlp.Enabled ? ExportStats : null);
+        _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, (int)w.Written.Length);
     }
 
     public FleetSnapshot Snapshot() => Snapshots().Fleet;

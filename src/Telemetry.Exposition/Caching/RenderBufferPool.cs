@@ -1,24 +1,38 @@
 namespace Telemetry.Exposition;
 
 /// <summary>
-/// The buffers of one <see cref="ScrapeCache"/>: keeps the largest returned array only and allocates exact sizes
+/// The buffers of one <see cref="ScrapeCache"/>: keeps the two largest returned arrays only and allocates exact sizes
 /// with some headroom. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
 /// would round each to a power of two and keep every size a growing render passed through (and more per core),
-/// holding several times the body for the life of the process. With one retained array, a collector scraped in one
-/// format holds one body's worth between scrapes; a second format's render allocates its own.
+/// holding several times the body for the life of the process. Two, because a render written on two threads
+/// (<see cref="ExpositionWriter.WriteConcurrently"/>) has two blocks: a collector scraped in one format holds one
+/// body's worth between scrapes; a second format's render allocates its own.
 /// </summary>
 internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
 {
+    private const int Retained = 2;
+
     private readonly Lock _gate = new();
-    private byte[]? _retained;
+    private readonly byte[]?[] _retained = new byte[Retained][];
 
     public override byte[] Rent(int minimumLength)
     {
         lock (_gate)
         {
-            if (_retained is { } array && array.Length >= minimumLength)
+            // The smallest retained array that fits, so the larger one stays for the larger block.
+            var best = -1;
+            for (var i = 0; i < Retained; i++)
             {
-                _retained = null;
+                if (_retained[i] is { } array && array.Length >= minimumLength && (best < 0 || array.Length < _retained[best]!.Length))
+                {
+                    best = i;
+                }
+            }
+
+            if (best >= 0)
+            {
+                var array = _retained[best]!;
+                _retained[best] = null;
                 return array;
             }
         }
@@ -33,9 +47,25 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
         ArgumentNullException.ThrowIfNull(array);
         lock (_gate)
         {
-            if (_retained is null || array.Length > _retained.Length)
+            // Fill an empty place, else replace the smallest retained array if this one is larger (that one is garbage now).
+            var smallest = 0;
+            for (var i = 0; i < Retained; i++)
             {
-                _retained = array; // the smaller one, if any, is garbage now
+                if (_retained[i] is null)
+                {
+                    _retained[i] = array;
+                    return;
+                }
+
+                if (_retained[i]!.Length < _retained[smallest]!.Length)
+                {
+                    smallest = i;
+                }
+            }
+
+            if (array.Length > _retained[smallest]!.Length)
+            {
+                _retained[smallest] = array;
             }
         }
     }

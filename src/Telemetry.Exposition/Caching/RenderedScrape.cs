@@ -1,8 +1,11 @@
+using System.Buffers;
+
 namespace Telemetry.Exposition;
 
 /// <summary>
 /// One reader's hold on a rendered exposition. <see cref="Body"/> stays valid until this handle is disposed; dispose it
-/// after the response body is written. Disposing releases only this reader's reference and is idempotent.
+/// after the response body is written. Disposing releases only this reader's reference and is idempotent. The body is one
+/// block, or two when the exposition was written on two threads (<see cref="ExpositionWriter.WriteConcurrently"/>).
 /// </summary>
 public sealed class RenderedScrape : IDisposable
 {
@@ -14,7 +17,7 @@ public sealed class RenderedScrape : IDisposable
         Format = render.Format;
     }
 
-    public ReadOnlyMemory<byte> Body
+    public ReadOnlySequence<byte> Body
     {
         get
         {

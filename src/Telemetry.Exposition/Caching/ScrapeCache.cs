@@ -170,7 +170,10 @@ public sealed class ScrapeCache : IDisposable
 
     private SharedRender Render(ExpositionFormat format, FormatSlot slot)
     {
-        var writer = new ExpositionWriter(format, Math.Max(InitialCapacityBytes, Volatile.Read(ref slot.LastLength)), _pool);
+        var writer = new ExpositionWriter(format, Math.Max(InitialCapacityBytes, Volatile.Read(ref slot.LastLength)), _pool)
+        {
+            ContinuationCapacity = Math.Max(InitialCapacityBytes, Volatile.Read(ref slot.LastContinuationLength)),
+        };
         try
         {
             lock (_renderGate)
@@ -179,7 +182,8 @@ public sealed class ScrapeCache : IDisposable
             }
 
             writer.Finish();
-            Volatile.Write(ref slot.LastLength, writer.WrittenMemory.Length);
+            Volatile.Write(ref slot.LastLength, writer.OwnLength);
+            Volatile.Write(ref slot.LastContinuationLength, writer.ContinuationLength);
             return new SharedRender(writer, format);
         }
         catch
@@ -189,13 +193,14 @@ public sealed class ScrapeCache : IDisposable
         }
     }
 
-    /// <summary>Per-format state; fields other than <see cref="LastLength"/> are guarded by <c>_gate</c>.</summary>
+    /// <summary>Per-format state; fields other than the two lengths (buffer size hints) are guarded by <c>_gate</c>.</summary>
     private sealed class FormatSlot
     {
         public RenderWave? InFlight;
         public SharedRender? Latest;
         public long LatestTimestamp;
         public int LastLength;
+        public int LastContinuationLength;
     }
 
     /// <summary>The callers sharing one in-flight render; <see cref="Readers"/> is guarded by <c>_gate</c>.</summary>

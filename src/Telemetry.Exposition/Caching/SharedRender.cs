@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 
 namespace Telemetry.Exposition;
@@ -16,10 +17,10 @@ internal sealed class SharedRender
     {
         _writer = writer;
         Format = format;
-        Body = writer.WrittenMemory;
+        Body = writer.Written;
     }
 
-    public ReadOnlyMemory<byte> Body { get; }
+    public ReadOnlySequence<byte> Body { get; }
 
     public ExpositionFormat Format { get; }
 

@@ -31,6 +31,13 @@ internal static class GoFloat
     /// <summary>Integers below 10^6 print as plain integers in Go's shortest <c>%g</c>; cheap fast path.</summary>
     private const double PlainIntegerLimit = 1e6;
 
+    /// <summary>
+    /// Below 2^53 every integer is a double and its neighbours are at most 1 away, so its shortest round-trip digits are
+    /// exactly its decimal digits without trailing zeros: byte counters, token totals and Unix timestamps need no
+    /// general shortest-digits search (which costs several times more).
+    /// </summary>
+    private const double ExactIntegerLimit = 9007199254740992; // 2^53
+
     public static int Format(double value, Span<byte> destination, bool openMetrics)
     {
         Debug.Assert(destination.Length >= MaxLength);
@@ -54,6 +61,10 @@ internal static class GoFloat
             bool ok = Utf8Formatter.TryFormat((long)value, destination, out written);
             Debug.Assert(ok);
         }
+        else if (Math.Abs(value) < ExactIntegerLimit && value == Math.Floor(value))
+        {
+            written = FormatLargeInteger((long)value, destination);
+        }
         else
         {
             written = FormatGeneral(value, destination);
@@ -68,10 +79,48 @@ internal static class GoFloat
         return written;
     }
 
+    /// <summary>An integer from 10^6 to 2^53 in Go's exponent form: <c>1.234567e+06</c>, <c>8e+10</c>.</summary>
+    internal static int FormatLargeInteger(long value, Span<byte> destination)
+    {
+        Span<byte> digits = stackalloc byte[24];
+        bool ok = Utf8Formatter.TryFormat(Math.Abs(value), digits, out int digitCount);
+        Debug.Assert(ok && digitCount > ExponentThreshold);
+        int exponent = digitCount - 1;
+        while (digits[digitCount - 1] == (byte)'0')
+        {
+            digitCount--; // the leading digit is never 0, so this stops
+        }
+
+        int pos = 0;
+        if (value < 0)
+        {
+            destination[pos++] = (byte)'-';
+        }
+
+        destination[pos++] = digits[0];
+        if (digitCount > 1)
+        {
+            destination[pos++] = (byte)'.';
+            digits[1..digitCount].CopyTo(destination[pos..]);
+            pos += digitCount - 1;
+        }
+
+        destination[pos++] = (byte)'e';
+        destination[pos++] = (byte)'+';
+        if (exponent < 10)
+        {
+            destination[pos++] = (byte)'0';
+        }
+
+        ok = Utf8Formatter.TryFormat(exponent, destination[pos..], out int exponentLength);
+        Debug.Assert(ok);
+        return pos + exponentLength;
+    }
+
     /// <summary>
     /// Takes .NET's shortest round-trip digits ("R", IEEE-correct since .NET Core 3.0) and lays them out the Go way.
     /// </summary>
-    private static int FormatGeneral(double value, Span<byte> destination)
+    internal static int FormatGeneral(double value, Span<byte> destination)
     {
         Span<byte> raw = stackalloc byte[MaxLength];
         bool ok = value.TryFormat(raw, out int rawLength, "R", CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ internal static class ExportSanity
         var problems = new List<string>();
         using (var scrape = await service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).ConfigureAwait(false))
         {
-            var text = Encoding.UTF8.GetString(scrape.Body.Span);
+            var text = Encoding.UTF8.GetString(scrape.Body);
             foreach (var line in text.Split('\n'))
             {
                 if (line.Length == 0 || line[0] == '#')

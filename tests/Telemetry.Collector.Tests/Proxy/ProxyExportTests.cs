@@ -78,7 +78,7 @@ public sealed class ProxyExportTests
         Assert.Null(service.Ingest(Report("n2", 2, T0 + 2000, Stream("acme", "premium", 50, 50, 20, 20, 30, [.. Enumerable.Repeat(0.4, 50)]))).Error); // duplicate: ignored
 
         using var scrape = await service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, CancellationToken.None);
-        var text = Encoding.UTF8.GetString(scrape.Body.Span);
+        var text = Encoding.UTF8.GetString(scrape.Body);
         Assert.Contains("inference_proxy_tokens_total{node=\"n1\",site=\"s1\",pool=\"p1\",server=\"llama\",model=\"m\",tenant=\"acme\",tier=\"premium\",token_type=\"input\"} 100", text, StringComparison.Ordinal);
         Assert.Contains("inference_kpi_proxy_tokens_per_second{window=\"1m\",scope=\"request_tier\",tier=\"premium\",token_type=\"output\"}", text, StringComparison.Ordinal);
         // 210 tokens over 90 user-seconds = 8400 tokens per user-hour.

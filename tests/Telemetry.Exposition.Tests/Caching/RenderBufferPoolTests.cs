@@ -3,17 +3,20 @@ namespace Telemetry.Exposition.Tests.Caching;
 public sealed class RenderBufferPoolTests
 {
     [Fact]
-    public void Only_the_largest_returned_array_is_kept_and_reused()
+    public void Only_the_two_largest_returned_arrays_are_kept_and_reused()
     {
         var pool = new RenderBufferPool();
         var small = pool.Rent(1000);
+        var middle = pool.Rent(4000);
         var large = pool.Rent(8000);
         Assert.InRange(small.Length, 1000, 1125); // exact size plus 1/8 headroom, not a power of two
         pool.Return(small);
+        pool.Return(middle);
         pool.Return(large);
 
-        Assert.Same(large, pool.Rent(5000)); // the largest was kept...
-        Assert.NotSame(small, pool.Rent(10)); // ...and the smaller one let go
+        Assert.Same(middle, pool.Rent(3000)); // the smallest that fits, leaving the largest for the larger block...
+        Assert.Same(large, pool.Rent(3000));
+        Assert.NotSame(small, pool.Rent(10)); // ...and the smallest one let go
     }
 
     [Fact]

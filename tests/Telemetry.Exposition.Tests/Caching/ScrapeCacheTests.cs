@@ -222,7 +222,7 @@ public sealed class ScrapeCacheTests : IDisposable
         return await Task.WhenAll(readers).WaitAsync(Patience);
     }
 
-    private static string Text(RenderedScrape scrape) => Encoding.UTF8.GetString(scrape.Body.Span);
+    private static string Text(RenderedScrape scrape) => Encoding.UTF8.GetString(scrape.Body);
 
     private static void DisposeAll(RenderedScrape[] scrapes)
     {

@@ -28,6 +28,9 @@ internal sealed class TrackingArrayPool : ArrayPool<byte>
 
     public int Returns => Volatile.Read(ref _returns);
 
+    /// <summary>The array behind the first block of a body.</summary>
+    public static byte[] ArrayOf(System.Buffers.ReadOnlySequence<byte> body) => ArrayOf(body.First);
+
     public static byte[] ArrayOf(ReadOnlyMemory<byte> memory) =>
         MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> segment)
             ? segment.Array!

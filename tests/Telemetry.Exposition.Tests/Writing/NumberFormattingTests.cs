@@ -121,4 +121,30 @@ public sealed class NumberFormattingTests
         writer.WriteSample([], value);
         return Encoding.UTF8.GetString(writer.WrittenMemory.Span[headerLength..]);
     }
+
+    [Fact]
+    public void The_large_integer_fast_path_writes_what_the_general_shortest_path_writes()
+    {
+        var random = new Random(20261203);
+        var values = new List<long> { 1_000_000, 1_000_001, 9_999_999, 10_000_000, 81_559_830_528, 999_999_999_999_999, 1_000_000_000_000_000, 9_007_199_254_740_991 };
+        for (int i = 0; i < 100_000; i++)
+        {
+            // Spread over every magnitude from 10^6 to 2^53, with and without trailing zeros.
+            long magnitude = (long)Math.Pow(10, random.Next(6, 16));
+            long value = Math.Min(magnitude + random.NextInt64(magnitude * 9), 9_007_199_254_740_991);
+            values.Add(random.Next(3) == 0 ? value / magnitude * magnitude : value);
+        }
+
+        Span<byte> fast = stackalloc byte[GoFloat.MaxLength];
+        Span<byte> general = stackalloc byte[GoFloat.MaxLength];
+        foreach (long value in values)
+        {
+            foreach (long signed in new[] { value, -value })
+            {
+                string expected = Encoding.UTF8.GetString(general[..GoFloat.FormatGeneral(signed, general)]);
+                Assert.Equal(expected, Encoding.UTF8.GetString(fast[..GoFloat.FormatLargeInteger(signed, fast)]));
+                Assert.Equal(expected, Encoding.UTF8.GetString(fast[..GoFloat.Format(signed, fast, openMetrics: false)]));
+            }
+        }
+    }
 }
