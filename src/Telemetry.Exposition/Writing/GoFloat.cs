@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Telemetry.Exposition;
 
@@ -117,60 +116,16 @@ internal static class GoFloat
         return pos + exponentLength;
     }
 
-    /// <summary>
-    /// Takes .NET's shortest round-trip digits ("R", IEEE-correct since .NET Core 3.0) and lays them out the Go way.
-    /// </summary>
+    /// <summary>Lays out the shortest round-trip digits (<see cref="ShortestDigits"/>, Ryū — what Go uses) the Go way.</summary>
     internal static int FormatGeneral(double value, Span<byte> destination)
     {
-        Span<byte> raw = stackalloc byte[MaxLength];
-        bool ok = value.TryFormat(raw, out int rawLength, "R", CultureInfo.InvariantCulture);
-        Debug.Assert(ok);
-
-        // Decompose "-1.2345E-05" / "0.001" / "123.5" into digits d1..dn and point position:
         // value = ±0.d1d2..dn × 10^pointPosition.
+        var (decimalDigits, exponent) = ShortestDigits.Of(value);
         Span<byte> digits = stackalloc byte[MaxLength];
-        int digitCount = 0;
-        int pointPosition = 0;
-        bool seenPoint = false;
-        bool negative = false;
-        int i = 0;
-        if (raw[0] == (byte)'-')
-        {
-            negative = true;
-            i = 1;
-        }
-
-        for (; i < rawLength && raw[i] != (byte)'E'; i++)
-        {
-            byte b = raw[i];
-            if (b == (byte)'.')
-            {
-                seenPoint = true;
-                continue;
-            }
-
-            if (digitCount == 0 && b == (byte)'0')
-            {
-                // Leading zero: before the point it carries nothing, after it shifts the point left.
-                if (seenPoint)
-                {
-                    pointPosition--;
-                }
-
-                continue;
-            }
-
-            digits[digitCount++] = b;
-            if (!seenPoint)
-            {
-                pointPosition++;
-            }
-        }
-
-        if (i < rawLength)
-        {
-            pointPosition += ParseExponent(raw[(i + 1)..rawLength]);
-        }
+        bool ok = Utf8Formatter.TryFormat(decimalDigits, digits, out int digitCount);
+        Debug.Assert(ok);
+        int pointPosition = exponent + digitCount;
+        bool negative = value < 0;
 
         while (digitCount > 1 && digits[digitCount - 1] == (byte)'0')
         {
@@ -232,19 +187,5 @@ internal static class GoFloat
         }
 
         return pos;
-    }
-
-    /// <summary>Parses the "+21" / "-05" tail that "R" produces after its 'E'.</summary>
-    private static int ParseExponent(ReadOnlySpan<byte> text)
-    {
-        bool negative = text[0] == (byte)'-';
-        int start = text[0] is (byte)'-' or (byte)'+' ? 1 : 0;
-        int exponent = 0;
-        foreach (byte b in text[start..])
-        {
-            exponent = (exponent * 10) + (b - (byte)'0');
-        }
-
-        return negative ? -exponent : exponent;
     }
 }
