@@ -22,6 +22,7 @@ public sealed partial class RuleFileTests
     [InlineData("alerts-test.yaml")]
     [InlineData("efficiency-test.yaml")]
     [InlineData("agent-test.yaml")]
+    [InlineData("proxy-test.yaml")]
     public void Promtool_rule_unit_tests_pass(string testFile)
     {
         var (code, output) = Promtool.Run(DashboardPaths.RuleTests, "test", "rules", testFile);
