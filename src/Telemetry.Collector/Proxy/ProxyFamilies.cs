@@ -10,7 +10,7 @@ namespace Telemetry.Collector.Proxy;
 /// </summary>
 internal static class ProxyFamilies
 {
-    private static readonly (string Label, double Q)[] Quantiles = [("0.5", 0.5), ("0.9", 0.9), ("0.95", 0.95), ("0.99", 0.99)];
+    private static readonly double[] Quantiles = [0.5, 0.9, 0.95, 0.99];
 
     public static void Render(ExpositionWriter w, ProxySnapshot s, IReadOnlyDictionary<string, double> tierPrices)
     {
@@ -74,15 +74,25 @@ internal static class ProxyFamilies
             }
         }
 
-        w.BeginFamily("inference_kpi_proxy_latency_seconds", MetricType.Gauge, "Latency quantiles from the proxy's per-request sketches (≤ 1% relative error), merged across nodes: metric=ttft|tpot|e2e.");
+        // A summary, not a gauge: a gauge with a quantile label fails `promtool check metrics`, and _count/_sum
+        // (the window's requests and their total latency) come with it, as for inference_kpi_latency_seconds.
+        w.BeginFamily("inference_kpi_proxy_latency_seconds", MetricType.Summary, "Latency quantiles from the proxy's per-request sketches (≤ 1% relative error), merged across nodes: metric=ttft|tpot|e2e; _count and _sum are the window's requests.");
+        Span<(double, double)> quantiles = stackalloc (double, double)[Quantiles.Length];
         foreach (var k in s.Kpis)
         {
             foreach (var (metric, sketch) in k.Sketches)
             {
-                foreach (var (label, q) in Quantiles)
+                if (sketch.Count == 0)
                 {
-                    Write(w, [.. KpiLabels(k), new("metric", metric), new("quantile", label)], sketch.Quantile(q));
+                    continue;
                 }
+
+                for (var i = 0; i < Quantiles.Length; i++)
+                {
+                    quantiles[i] = (Quantiles[i], sketch.Quantile(Quantiles[i]) ?? double.NaN);
+                }
+
+                w.WriteSummary([.. KpiLabels(k), new("metric", metric)], quantiles, sketch.Count, sketch.Sum);
             }
         }
 

@@ -84,6 +84,10 @@ public sealed class ProxyExportTests
         // 210 tokens over 90 user-seconds = 8400 tokens per user-hour.
         Assert.Contains("inference_kpi_tokens_per_user_hour{window=\"1m\",scope=\"tenant\",tenant=\"acme\",tier=\"premium\",token_type=\"total\"} 8400", text, StringComparison.Ordinal);
         Assert.Contains("inference_kpi_proxy_revenue_usd{window=\"1m\",scope=\"tenant\",tenant=\"acme\",tier=\"premium\"} 0.0021", text, StringComparison.Ordinal);
+        // Sketch quantiles are a summary (a gauge with a quantile label fails promtool check metrics), with the window's request count.
+        Assert.Contains("# TYPE inference_kpi_proxy_latency_seconds summary\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_kpi_proxy_latency_seconds_count{window=\"1m\",scope=\"tenant\",tenant=\"acme\",tier=\"premium\",metric=\"e2e\"} 100\n", text, StringComparison.Ordinal);
+        Assert.Contains("inference_kpi_proxy_latency_seconds{window=\"1m\",scope=\"tenant\",tenant=\"acme\",tier=\"premium\",metric=\"e2e\",quantile=\"0.99\"}", text, StringComparison.Ordinal);
 
         var doc = service.Kpis("tenant", "1m");
         Assert.Empty(doc.Kpis);

@@ -8,7 +8,8 @@ namespace Telemetry.EndToEnd.Tests.Dashboards;
 /// A real Prometheus loaded with the shipped rule files scrapes a collector fed by simulated agents
 /// (1 s scrape and evaluation; the test takes about two minutes): every dashboard variable and panel
 /// query, variables substituted as Grafana would, parses and returns data; the recording rules'
-/// fleet and model tokens per joule equal the collector's own KPIs within 2%.
+/// fleet and model tokens per joule, and tokens per user-hour per tier from the proxied traffic, equal
+/// the collector's own KPIs within 2%.
 /// </summary>
 [Collection("processes")]
 public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
@@ -18,7 +19,7 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_panel_returns_data_and_recording_rules_match_the_collector()
     {
-        using var fleet = SimulatedFleet.Start();
+        await using var fleet = SimulatedFleet.Start();
         using var prometheus = RealPrometheus.Start(new Uri(fleet.CollectorUrl).Authority, DashboardPaths.RuleFiles);
         string Logs() => fleet.Logs;
 
@@ -29,7 +30,9 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
             await prometheus.QueryAsync("model:inference_tokens_per_joule:ratio_rate1d") is not null
             && await prometheus.QueryAsync("pool:inference_gpu_idle_energy_cost_usd:rate1d") is not null
             && await prometheus.QueryAsync("count_over_time(fleet:inference_tokens:rate5m{token_type=\"output\"}[2m]) >= 90") is not null
-            && await prometheus.QueryAsync("inference_kpi_tokens_per_joule{scope=\"fleet\",window=\"5m\",token_type=\"output\"}") is not null,
+            && await prometheus.QueryAsync("inference_kpi_tokens_per_joule{scope=\"fleet\",window=\"5m\",token_type=\"output\"}") is not null
+            && await prometheus.QueryAsync("count_over_time(tier:inference_proxy_tokens_per_user_hour:ratio_rate5m{tier=\"economy\",token_type=\"total\"}[2m]) >= 90") is not null
+            && await prometheus.QueryAsync("inference_kpi_tokens_per_user_hour{scope=\"request_tier\",window=\"5m\",tier=\"economy\",token_type=\"total\"}") is not null,
             Limit, () => Logs() + "\n" + prometheus.TargetHealthAsync().Result);
 
         var failures = new List<string>();
@@ -51,7 +54,7 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
             }
         }
 
-        Assert.True(failures.Count == 0, $"{failures.Count} of {checkedQueries} queries failed:\n{string.Join('\n', failures)}");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {checkedQueries} queries failed:\n{string.Join('\n', failures)}\n{fleet.Traffic.Summary}");
         Assert.True(checkedQueries > 60, $"only {checkedQueries} queries checked");
 
         // Recording rules (from raw counters) against the collector's own 5m KPIs, over the same span.
@@ -62,11 +65,21 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
         Assert.True(lintCode == 0, lintOutput);
 
         await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
-            "fleet:inference_tokens_per_joule:ratio_rate5m{token_type=\"output\"}", "fleet", "", k => k.GetProperty("tokens_per_joule").GetProperty("output").GetDouble());
+            "fleet:inference_tokens_per_joule:ratio_rate5m{token_type=\"output\"}", "fleet", null, k => k.GetProperty("tokens_per_joule").GetProperty("output").GetDouble());
         await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
-            "model:inference_tokens_per_joule:ratio_rate5m{model=\"sim-llama-8b\",token_type=\"output\"}", "model", "sim-llama-8b", k => k.GetProperty("tokens_per_joule").GetProperty("output").GetDouble());
+            "model:inference_tokens_per_joule:ratio_rate5m{model=\"sim-llama-8b\",token_type=\"output\"}", "model", ("model", "sim-llama-8b"), k => k.GetProperty("tokens_per_joule").GetProperty("output").GetDouble());
         await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
-            "fleet:inference_cost_per_million_tokens_usd:ratio_rate5m{basis=\"energy\",token_type=\"output\"}", "fleet", "", k => k.GetProperty("energy_cost_per_million_tokens_usd").GetProperty("output").GetDouble());
+            "fleet:inference_cost_per_million_tokens_usd:ratio_rate5m{basis=\"energy\",token_type=\"output\"}", "fleet", null, k => k.GetProperty("energy_cost_per_million_tokens_usd").GetProperty("output").GetDouble());
+
+        // Tokens per user-hour from the proxied traffic: premium (acme on both nodes) and economy (globex on sim-a,
+        // initech on sim-b, by mapping and by the server's tier) each span two nodes; the collector's JSON gives total tokens.
+        Assert.True(fleet.Traffic.Succeeded > 500, fleet.Traffic.Summary);
+        foreach (var tier in new[] { "premium", "economy" })
+        {
+            await AssertWithinTwoPercentAsync(prometheus, http, fleet.CollectorUrl,
+                $"tier:inference_proxy_tokens_per_user_hour:ratio_rate5m{{tier=\"{tier}\",token_type=\"total\"}}", "request_tier", ("tier", tier),
+                k => k.GetProperty("tokens_per_user_hour").GetDouble(), "proxy");
+        }
 
         // The idle GPU of sim-a is the only idle energy: a quarter of four similar GPUs, give or take the simulation.
         var idle = await prometheus.QueryAsync("fleet:inference_idle_energy:ratio_rate5m");
@@ -79,14 +92,15 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
     /// rule is read as Prometheus evaluated it at that edge (plus the 1 s scrape), not at the query moment.
     /// </summary>
     private async Task AssertWithinTwoPercentAsync(RealPrometheus prometheus, HttpClient http, string collectorUrl,
-        string rule, string scope, string model, Func<JsonElement, double> kpi)
+        string rule, string scope, (string Key, string Value)? label, Func<JsonElement, double> kpi, string list = "kpis")
     {
         const double SlotSeconds = 10;
         const double SettleSeconds = 2;
         using var doc = JsonDocument.Parse(await http.GetStringAsync($"{collectorUrl}/api/v1/kpis?scope={scope}&window=5m"));
         var taken = doc.RootElement.GetProperty("timestamp_seconds").GetDouble();
-        var row = doc.RootElement.GetProperty("kpis").EnumerateArray()
-            .Single(k => scope != "model" || k.GetProperty("labels").GetProperty("model").GetString() == model);
+        var row = doc.RootElement.GetProperty(list).EnumerateArray()
+            .Single(k => label is not { } l || k.GetProperty("labels").GetProperty(l.Key).GetString() == l.Value);
+        var model = label?.Value ?? "";
         var fromCollector = kpi(row);
         var windowEnd = Math.Floor((taken - SettleSeconds) / SlotSeconds) * SlotSeconds;
         var fromRule = await prometheus.QueryAsync(rule, windowEnd + 1);

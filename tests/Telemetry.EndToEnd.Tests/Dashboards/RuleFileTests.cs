@@ -22,6 +22,7 @@ public sealed partial class RuleFileTests
     [InlineData("alerts-test.yaml")]
     [InlineData("efficiency-test.yaml")]
     [InlineData("agent-test.yaml")]
+    [InlineData("proxy-test.yaml")]
     public void Promtool_rule_unit_tests_pass(string testFile)
     {
         var (code, output) = Promtool.Run(DashboardPaths.RuleTests, "test", "rules", testFile);
@@ -53,6 +54,30 @@ public sealed partial class RuleFileTests
             var (code, output) = Promtool.Run(Path.Combine(dir.FullName, "tests"), "test", "rules", "alerts-test.yaml");
             Assert.True(code != 0, output);
             Assert.Contains("InferenceIdleGpuBurn", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_proxy_rule_tests_fail_when_user_seconds_are_not_summed_across_nodes()
+    {
+        // Taking one node's active-user seconds (max) instead of the sum makes acme's tokens per user-hour 54000, not 36000.
+        var dir = Directory.CreateTempSubdirectory("telemetry-rules-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "rules"));
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "tests"));
+            var recording = File.ReadAllText(Path.Combine(DashboardPaths.Rules, "recording.yaml"));
+            const string Summed = "sum by (tenant, tier) (rate(inference_proxy_active_user_seconds_total[5m]))";
+            Assert.Contains(Summed, recording, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir.FullName, "rules", "recording.yaml"), recording.Replace(Summed, "max by (tenant, tier) (rate(inference_proxy_active_user_seconds_total[5m]))", StringComparison.Ordinal));
+            File.Copy(Path.Combine(DashboardPaths.RuleTests, "proxy-test.yaml"), Path.Combine(dir.FullName, "tests", "proxy-test.yaml"));
+            var (code, output) = Promtool.Run(Path.Combine(dir.FullName, "tests"), "test", "rules", "proxy-test.yaml");
+            Assert.True(code != 0, output);
+            Assert.Contains("tier:inference_proxy_tokens_per_user_hour:ratio_rate5m", output, StringComparison.Ordinal);
         }
         finally
         {
