@@ -170,7 +170,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         s.InputTokens.Seen ? s.InputTokens.Total : null,
         s.OutputTokens.Seen ? s.OutputTokens.Total : null,
         RequestTotals(s),
-        s.SortedHistograms(),
+        s.Raw,
         s.Running,
         s.Waiting,
         s.KvCacheUsageRatio,

@@ -188,21 +188,15 @@ internal static class MetricsRenderer
 
     private static void RenderHistograms(ExpositionWriter w, FleetSnapshot s, ReadOnlySpan<(string Key, string Family, string Help)> histograms)
     {
+        var counts = new double[64]; // one buffer for every read of this group; grown if an engine has more buckets
         foreach (var (key, family, help) in histograms)
         {
             w.BeginFamily(family, MetricType.Histogram, help);
             foreach (var st in Streams(s))
             {
-                foreach (var h in st.Histograms)
+                if (st.Histograms.TryRead(key, ref counts, out var bounds, out var n, out var count, out var sum))
                 {
-                    if (h.Metric != key)
-                    {
-                        continue;
-                    }
-
-                    // Equal lengths are checked at ingest (ReportValidator); Min only keeps a bad one in bounds.
-                    var n = Math.Min(h.Bounds.Length, h.Counts.Length);
-                    w.WriteHistogram(st.SeriesLabels, h.Bounds.AsSpan(0, n), h.Counts.AsSpan(0, n), h.Count, h.Sum);
+                    w.WriteHistogram(st.SeriesLabels, bounds.AsSpan(0, n), counts.AsSpan(0, n), count, sum);
                 }
             }
         }

@@ -6,7 +6,9 @@ namespace Telemetry.Collector.State;
 
 /// <summary>
 /// An immutable copy of the fleet taken once per scrape (each node copied under its own lock), so
-/// that rendering never holds a lock while it writes and /metrics and /api see the same numbers.
+/// that rendering never holds a lock while it writes and /metrics and /api see the same numbers. The one
+/// exception is the engines' raw histograms, which only /metrics writes: a <see cref="StreamView"/> reads them
+/// from the live state (<see cref="RawHistograms"/>), one consistent histogram at a time.
 /// </summary>
 public sealed record FleetSnapshot(long TakenMs, IReadOnlyList<NodeView> Nodes, IReadOnlyList<KpiView> Kpis);
 
@@ -25,12 +27,12 @@ public sealed record ServerView(string Name, string Engine, string Role, string 
     IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels, string Tier, LabelSet NameSet);
 
 public sealed record StreamView(string Model, IReadOnlyList<KeyValuePair<string, string>> Labels, double? InputTokensTotal,
-    double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, RawHistogram[] Histograms,
+    double? OutputTokensTotal, KeyValuePair<string, double>[] Requests, RawHistograms Histograms,
     double? Running, double? Waiting, double? KvCacheUsageRatio, LabelSet SeriesLabels);
 
 /// <summary>
-/// An engine histogram's cumulative values when the snapshot was taken: finite bounds (shared from
-/// report to report, never written to), cumulative counts by <c>le</c>, count and sum.
+/// An engine histogram's cumulative values when it was read (<see cref="RawHistograms.Read"/>): finite bounds (shared
+/// from report to report, never written to), cumulative counts by <c>le</c>, count and sum.
 /// </summary>
 public sealed record RawHistogram(string Metric, double[] Bounds, double[] Counts, double Count, double Sum);
 

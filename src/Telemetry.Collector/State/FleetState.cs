@@ -169,7 +169,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                     server.LastSampleMs = tokens.ToMs;
                 }
 
-                var (streamTokens, streamHistograms) = ApplyStreams(server, sample, contiguous, early);
+                var (streamTokens, streamHistograms) = ApplyStreams(node.Sync, server, sample, contiguous, early);
                 attribution.AddServer(server, sample.Tier, tokens, streamTokens, streamHistograms);
             }
 
@@ -279,7 +279,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
     /// Advances every stream's counters; returns each stream's token increments and new latency observations.
     /// An <paramref name="early"/> report contributes its deltas and leaves the (newer) state alone.
     /// </summary>
-    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(ServerState server, ServerSample sample, bool contiguous, bool early)
+    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(Lock nodeSync, ServerState server, ServerSample sample, bool contiguous, bool early)
     {
         var increments = new List<(string, Accumulation)>(sample.Streams.Count);
         var histograms = new List<HistogramIncrement>();
@@ -288,7 +288,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             var key = StreamState.KeyOf(s);
             if (!server.Streams.TryGetValue(key, out var stream))
             {
-                stream = new StreamState(s.Model, StreamState.SortedLabels(s));
+                stream = new StreamState(s.Model, StreamState.SortedLabels(s), nodeSync);
                 server.AddStream(key, stream);
             }
 

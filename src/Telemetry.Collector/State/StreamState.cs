@@ -4,8 +4,8 @@ using Telemetry.Wire;
 
 namespace Telemetry.Collector.State;
 
-/// <summary>Latest cumulative values of one model stream of a server.</summary>
-internal sealed class StreamState(string model, KeyValuePair<string, string>[] labels)
+/// <summary>Latest cumulative values of one model stream of a server; guarded by its node's lock (<paramref name="sync"/>).</summary>
+internal sealed class StreamState(string model, KeyValuePair<string, string>[] labels, Lock sync)
 {
     public string Model { get; } = model;
 
@@ -20,8 +20,12 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     public double? Waiting { get; set; }
     public double? KvCacheUsageRatio { get; set; }
 
+    /// <summary>Reads <see cref="Histograms"/> for <c>/metrics</c> under the node's lock (not copied into snapshots).</summary>
+    public RawHistograms Raw => _raw ??= new RawHistograms(this, sync);
+
+    private RawHistograms? _raw;
+
     private CachedLabels<(string, string, string, string, string, string)> _labels;
-    private string[]? _histogramNames;
 
     /// <summary>Series labels: node, site, pool, server, engine, model, role, then the engine's own labels.</summary>
     public LabelSet SeriesLabels(NodeState node, ServerState server) => _labels.Get((node.Node, node.Site, node.Pool, server.Name, server.Engine, server.Role), this, static (k, stream) =>
@@ -41,30 +45,6 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
 
         return LabelSet.Of(labels);
     });
-
-    /// <summary>
-    /// The latest histograms' values sorted by metric name (names re-sorted only when a histogram appears).
-    /// Copied, because ingest updates the state's histograms in place (<see cref="Retained"/>) while a snapshot
-    /// is read; only the counts are copied — the bounds array is shared until the bounds change.
-    /// </summary>
-    public RawHistogram[] SortedHistograms()
-    {
-        if (_histogramNames is null || _histogramNames.Length != Histograms.Count)
-        {
-            _histogramNames = [.. Histograms.Keys.Order(StringComparer.Ordinal)];
-        }
-
-        var result = new RawHistogram[_histogramNames.Length];
-        for (var i = 0; i < result.Length; i++)
-        {
-            var h = Histograms[_histogramNames[i]];
-            var counts = new double[h.BucketCounts.Count];
-            h.BucketCounts.CopyTo(counts, 0);
-            result[i] = new RawHistogram(h.Metric, BoundsOf(h), counts, h.Count?.Total ?? 0, h.Sum?.Total ?? 0);
-        }
-
-        return result;
-    }
 
     private readonly Dictionary<string, double[]> _bounds = new(StringComparer.Ordinal);
 

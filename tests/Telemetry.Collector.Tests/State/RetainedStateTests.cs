@@ -8,7 +8,7 @@ namespace Telemetry.Collector.Tests.State;
 
 /// <summary>
 /// Ingest keeps no reference into a decoded report (it copies into long-lived state, so reports die
-/// young), and a snapshot is not changed by reports applied after it was taken.
+/// young), and neither a snapshot nor a raw histogram read from it is changed by reports applied afterwards.
 /// </summary>
 public sealed class RetainedStateTests
 {
@@ -48,21 +48,40 @@ public sealed class RetainedStateTests
     }
 
     private static RawHistogram RawHistogram(FleetState fleet, long atMs) =>
-        new SnapshotBuilder(fleet, [Minute], 1e9).Build(atMs).Nodes.Single().Servers.Single().Streams.Single().Histograms.Single();
+        new SnapshotBuilder(fleet, [Minute], 1e9).Build(atMs).Nodes.Single().Servers.Single().Streams.Single().Histograms.Read("ttft_seconds")!;
 
     [Fact]
-    public void A_snapshot_keeps_its_values_while_later_reports_are_applied()
+    public void A_read_histogram_keeps_its_values_while_later_reports_are_applied_and_the_next_read_sees_them()
     {
         var fleet = new FleetState([Minute], new CostModel(new CostOptions()));
         fleet.Apply(Report(1, [0.1, 1]), T0 + 1000);
-        var taken = RawHistogram(fleet, T0 + 1500);
+        var stream = new SnapshotBuilder(fleet, [Minute], 1e9).Build(T0 + 1500).Nodes.Single().Servers.Single().Streams.Single();
+        var taken = stream.Histograms.Read("ttft_seconds")!;
 
         fleet.Apply(Report(2, [0.1, 1]), T0 + 2000);
 
         Assert.Equal([1.0, 2.0], taken.Counts);
         Assert.Equal(10, taken.Count);
-        Assert.Equal([2.0, 4.0], RawHistogram(fleet, T0 + 2500).Counts);
-        Assert.Equal(20, RawHistogram(fleet, T0 + 2500).Count);
+        var later = stream.Histograms.Read("ttft_seconds")!; // read at render time, not when the snapshot was taken
+        Assert.Equal([2.0, 4.0], later.Counts);
+        Assert.Equal(20, later.Count);
+        Assert.Null(stream.Histograms.Read("e2e_seconds"));
+    }
+
+    [Fact]
+    public void A_render_buffer_too_short_for_the_buckets_is_grown()
+    {
+        var fleet = new FleetState([Minute], new CostModel(new CostOptions()));
+        fleet.Apply(Report(3, [0.1, 0.2, 0.5, 1]), T0 + 1000);
+        var stream = new SnapshotBuilder(fleet, [Minute], 1e9).Build(T0 + 1500).Nodes.Single().Servers.Single().Streams.Single();
+        var counts = new double[1];
+
+        Assert.True(stream.Histograms.TryRead("ttft_seconds", ref counts, out var bounds, out var length, out var count, out var sum));
+
+        Assert.Equal(4, length);
+        Assert.Equal([3.0, 6.0, 9.0, 12.0], counts[..length]);
+        Assert.Equal([0.1, 0.2, 0.5, 1.0], bounds);
+        Assert.Equal((30.0, 3.0), (count, sum));
     }
 
     [Fact]
@@ -83,7 +102,7 @@ public sealed class RetainedStateTests
 
         var snapshot = new SnapshotBuilder(fleet, [Minute], 1e9).Build(T0 + 2500);
         var server = snapshot.Nodes.Single().Servers.Single();
-        var raw = server.Streams.Single().Histograms.Single();
+        var raw = server.Streams.Single().Histograms.Read("ttft_seconds")!;
         Assert.Equal([2.0, 4.0], raw.Counts);
         Assert.Equal(20, raw.Count);
         Assert.Equal([0.1, 1.0], raw.Bounds);
