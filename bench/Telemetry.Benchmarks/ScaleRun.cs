@@ -77,7 +77,9 @@ internal static class ScaleRun
 
         GC.Collect();
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine($"managed heap {GC.GetTotalMemory(true) / 1e6:N0} MB, working set {process.WorkingSet64 / 1e6:N0} MB");
+        var heap = GC.GetTotalMemory(true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        Console.WriteLine($"managed heap {heap / 1e6:N0} MB ({info.FragmentedBytes / 1e6:N0} MB of it free space between objects), working set {process.WorkingSet64 / 1e6:N0} MB");
     }
 
     private sealed class FrozenTime(DateTimeOffset now) : TimeProvider

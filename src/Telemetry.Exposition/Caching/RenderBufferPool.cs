@@ -1,8 +1,8 @@
 namespace Telemetry.Exposition;
 
 /// <summary>
-/// The buffers of one <see cref="ScrapeCache"/>: keeps the two largest returned arrays only and allocates exact sizes
-/// with some headroom. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+/// The buffers of one <see cref="ScrapeCache"/>: keeps the two largest returned arrays only, allocates exact sizes
+/// with some headroom, and lets go of an array more than half as large again as a render asks for. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
 /// would round each to a power of two and keep every size a growing render passed through (and more per core),
 /// holding several times the body for the life of the process. Two, because a render written on two threads
 /// (<see cref="ExpositionWriter.WriteConcurrently"/>) has two blocks: a collector scraped in one format holds one
@@ -33,7 +33,13 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
             {
                 var array = _retained[best]!;
                 _retained[best] = null;
-                return array;
+                if (array.Length - minimumLength <= minimumLength / 2)
+                {
+                    return array;
+                }
+
+                // Far too large: left over from a first render's doubling growth, or from a larger fleet. Holding it
+                // would keep up to twice the body resident for good; a right-sized one replaces it from now on.
             }
         }
 
