@@ -39,6 +39,9 @@ public sealed class ExpositionWriter : IDisposable
     private MetricType _familyType;
     private int _ownSamples;
 
+    private const int LabelValueTextSlots = 16;
+    private readonly (ulong Bits, byte[]? Text)[] _labelValueTexts = new (ulong, byte[]?)[LabelValueTextSlots];
+
     /// <summary>The writer whose bytes follow this one's, after <see cref="WriteConcurrently"/>.</summary>
     private ExpositionWriter? _continuation;
     private bool _finished;
@@ -495,11 +498,28 @@ public sealed class ExpositionWriter : IDisposable
             }
 
             _buffer.Write(extraName);
-            _buffer.WriteDouble(bound, _openMetrics);
+            _buffer.Write(LabelValueText(bound));
             _buffer.Write((byte)'"');
         }
 
         _buffer.Write((byte)'}');
+    }
+
+    /// <summary>
+    /// A <c>quantile</c> or <c>le</c> value as text, from a small direct-mapped cache: a scrape has a handful of distinct
+    /// ones (0.5, 0.9, 0.95, 0.99, +Inf) on hundreds of thousands of lines, each otherwise a shortest-digits search.
+    /// </summary>
+    private byte[] LabelValueText(double value)
+    {
+        ulong bits = BitConverter.DoubleToUInt64Bits(value);
+        ref var entry = ref _labelValueTexts[(int)((bits ^ (bits >> 32) ^ (bits >> 52)) & (LabelValueTextSlots - 1))];
+        if (entry.Text is null || entry.Bits != bits)
+        {
+            Span<byte> text = stackalloc byte[GoFloat.MaxLength];
+            entry = (bits, text[..GoFloat.Format(value, text, _openMetrics)].ToArray());
+        }
+
+        return entry.Text;
     }
 
     /// <summary>
@@ -572,7 +592,7 @@ public sealed class ExpositionWriter : IDisposable
             }
 
             _buffer.Write(extraName);
-            _buffer.WriteDouble(bound, _openMetrics);
+            _buffer.Write(LabelValueText(bound));
             _buffer.Write((byte)'"');
         }
 
