@@ -81,52 +81,25 @@ internal static class GoFloat
     /// <summary>An integer from 10^6 to 2^53 in Go's exponent form: <c>1.234567e+06</c>, <c>8e+10</c>.</summary>
     internal static int FormatLargeInteger(long value, Span<byte> destination)
     {
-        Span<byte> digits = stackalloc byte[24];
+        Span<byte> digits = stackalloc byte[MaxLength];
         bool ok = Utf8Formatter.TryFormat(Math.Abs(value), digits, out int digitCount);
         Debug.Assert(ok && digitCount > ExponentThreshold);
-        int exponent = digitCount - 1;
-        while (digits[digitCount - 1] == (byte)'0')
-        {
-            digitCount--; // the leading digit is never 0, so this stops
-        }
-
-        int pos = 0;
-        if (value < 0)
-        {
-            destination[pos++] = (byte)'-';
-        }
-
-        destination[pos++] = digits[0];
-        if (digitCount > 1)
-        {
-            destination[pos++] = (byte)'.';
-            digits[1..digitCount].CopyTo(destination[pos..]);
-            pos += digitCount - 1;
-        }
-
-        destination[pos++] = (byte)'e';
-        destination[pos++] = (byte)'+';
-        if (exponent < 10)
-        {
-            destination[pos++] = (byte)'0';
-        }
-
-        ok = Utf8Formatter.TryFormat(exponent, destination[pos..], out int exponentLength);
-        Debug.Assert(ok);
-        return pos + exponentLength;
+        return LayOut(digits, digitCount, pointPosition: digitCount, value < 0, destination);
     }
 
     /// <summary>Lays out the shortest round-trip digits (<see cref="ShortestDigits"/>, Ryū — what Go uses) the Go way.</summary>
     internal static int FormatGeneral(double value, Span<byte> destination)
     {
-        // value = ±0.d1d2..dn × 10^pointPosition.
         var (decimalDigits, exponent) = ShortestDigits.Of(value);
         Span<byte> digits = stackalloc byte[MaxLength];
         bool ok = Utf8Formatter.TryFormat(decimalDigits, digits, out int digitCount);
         Debug.Assert(ok);
-        int pointPosition = exponent + digitCount;
-        bool negative = value < 0;
+        return LayOut(digits, digitCount, exponent + digitCount, value < 0, destination);
+    }
 
+    /// <summary>Writes ±0.d1d2..dn × 10^<paramref name="pointPosition"/> as Go's <c>%g</c> does (trailing zeros dropped).</summary>
+    private static int LayOut(Span<byte> digits, int digitCount, int pointPosition, bool negative, Span<byte> destination)
+    {
         while (digitCount > 1 && digits[digitCount - 1] == (byte)'0')
         {
             digitCount--;
@@ -159,7 +132,7 @@ internal static class GoFloat
                 destination[pos++] = (byte)'0';
             }
 
-            ok = Utf8Formatter.TryFormat(magnitude, destination[pos..], out int exponentLength);
+            bool ok = Utf8Formatter.TryFormat(magnitude, destination[pos..], out int exponentLength);
             Debug.Assert(ok);
             return pos + exponentLength;
         }
