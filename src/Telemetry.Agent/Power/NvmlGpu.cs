@@ -98,8 +98,7 @@ internal sealed class NvmlGpu
             MemoryUsedBytes = memory.IsSuccess ? memory.Value.UsedBytes : null,
             MemoryTotalBytes = memory.IsSuccess ? memory.Value.TotalBytes : null,
             TemperatureCelsius = Value(device.ReadTemperatureCelsius()),
-            SmClockMhz = device.ReadSmClockMhz() is { IsSuccess: true } sm ? sm.Value : null,
-            MemoryClockMhz = device.ReadMemoryClockMhz() is { IsSuccess: true } mem ? mem.Value : null,
+            Clocks = ReadClocks(device),
             PciBusId = _pciBusId,
             Architecture = _architecture,
             ProcessIds = processes.IsSuccess ? [.. processes.Value.Select(p => p.Pid)] : [],
@@ -143,6 +142,18 @@ internal sealed class NvmlGpu
     private double? ReadInstantWatts() => _lost ? null : _device.ReadPowerFields() is { IsSuccess: true } f ? f.Value.InstantWatts : null;
 
     private double? ReadPowerUsageWatts() => _lost ? null : Value(_device.ReadPowerWatts());
+
+    /// <summary>
+    /// Optional readings, like temperature: NOT_SUPPORTED (or any failure) leaves a clock unknown. GPU_IS_LOST is
+    /// caught by the energy and power reads before these; one arriving here just leaves the clock unknown.
+    /// </summary>
+    private static GpuClocks ReadClocks(NvmlDevice device) => new(
+        Value(device.ReadClockHertz(NvmlClockType.Graphics)),
+        Value(device.ReadClockHertz(NvmlClockType.Sm)),
+        Value(device.ReadClockHertz(NvmlClockType.Memory)),
+        Value(device.ReadMaxClockHertz(NvmlClockType.Graphics)),
+        Value(device.ReadMaxClockHertz(NvmlClockType.Sm)),
+        Value(device.ReadMaxClockHertz(NvmlClockType.Memory)));
 
     private static IReadOnlyList<MigInstanceReading> ReadMig(NvmlDevice device)
     {
