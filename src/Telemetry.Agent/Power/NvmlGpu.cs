@@ -26,6 +26,9 @@ internal sealed class NvmlGpu
     private DateTimeOffset _nextReopen;
     private string? _pciBusId;
     private string? _architecture;
+    private double? _graphicsMaxHertz;
+    private double? _smMaxHertz;
+    private double? _memoryMaxHertz;
 
     public NvmlGpu(NvmlLibrary library, NvmlDevice device, ILogger logger, TimeProvider time)
     {
@@ -146,14 +149,21 @@ internal sealed class NvmlGpu
     /// <summary>
     /// Optional readings, like temperature: NOT_SUPPORTED (or any failure) leaves a clock unknown. GPU_IS_LOST is
     /// caught by the energy and power reads before these; one arriving here just leaves the clock unknown.
+    /// A maximum is a property of the device, so once read it is kept (three NVML calls fewer per interval).
     /// </summary>
-    private static GpuClocks ReadClocks(NvmlDevice device) => new(
-        Value(device.ReadClockHertz(NvmlClockType.Graphics)),
-        Value(device.ReadClockHertz(NvmlClockType.Sm)),
-        Value(device.ReadClockHertz(NvmlClockType.Memory)),
-        Value(device.ReadMaxClockHertz(NvmlClockType.Graphics)),
-        Value(device.ReadMaxClockHertz(NvmlClockType.Sm)),
-        Value(device.ReadMaxClockHertz(NvmlClockType.Memory)));
+    private GpuClocks ReadClocks(NvmlDevice device)
+    {
+        _graphicsMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Graphics));
+        _smMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Sm));
+        _memoryMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Memory));
+        return new(
+            Value(device.ReadClockHertz(NvmlClockType.Graphics)),
+            Value(device.ReadClockHertz(NvmlClockType.Sm)),
+            Value(device.ReadClockHertz(NvmlClockType.Memory)),
+            _graphicsMaxHertz,
+            _smMaxHertz,
+            _memoryMaxHertz);
+    }
 
     private static IReadOnlyList<MigInstanceReading> ReadMig(NvmlDevice device)
     {
