@@ -45,7 +45,7 @@ internal static class GpusCommand
             {
                 Console.WriteLine($"  {g.Index}  {g.Uuid}  {g.Name}  energy {Show(g.EnergyJoules, "J")} ({Method(g)})  power {Show(g.PowerWatts, "W")}" +
                     $"  util {Show(g.UtilizationRatio * 100, "%")}  mem {Show(g.MemoryUsedBytes / (1 << 20), "MiB")}/{Show(g.MemoryTotalBytes / (1 << 20), "MiB")}" +
-                    $"  temp {Show(g.TemperatureCelsius, "°C")}{(g.Lost ? "  LOST" : "")}");
+                    $"  temp {Show(g.TemperatureCelsius, "°C")}  sm clock {Show(g.Clocks.SmHertz / 1e6, "MHz")}/{Show(g.Clocks.SmMaxHertz / 1e6, "MHz")}{(g.Lost ? "  LOST" : "")}");
             }
 
             foreach (var e in reading.Errors)
@@ -103,8 +103,12 @@ internal static class GpusCommand
         Number(w, "memory_used_bytes", g.MemoryUsedBytes);
         Number(w, "memory_total_bytes", g.MemoryTotalBytes);
         Number(w, "temperature_celsius", g.TemperatureCelsius);
-        Number(w, "sm_clock_mhz", g.SmClockMhz);
-        Number(w, "memory_clock_mhz", g.MemoryClockMhz);
+        Number(w, "graphics_clock_hertz", g.Clocks.GraphicsHertz);
+        Number(w, "sm_clock_hertz", g.Clocks.SmHertz);
+        Number(w, "memory_clock_hertz", g.Clocks.MemoryHertz);
+        Number(w, "graphics_clock_max_hertz", g.Clocks.GraphicsMaxHertz);
+        Number(w, "sm_clock_max_hertz", g.Clocks.SmMaxHertz);
+        Number(w, "memory_clock_max_hertz", g.Clocks.MemoryMaxHertz);
         if (g.PciBusId is not null)
         {
             w.WriteString("pci_bus_id", g.PciBusId);

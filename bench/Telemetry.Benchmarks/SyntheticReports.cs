@@ -26,6 +26,12 @@ internal static class SyntheticReports
                 MemoryUsedBytes = 6e10,
                 MemoryTotalBytes = 8.5e10,
                 TemperatureCelsius = 61,
+                GraphicsClockHertz = 1755e6, // what an NVML agent sends: three clocks and their maxima
+                SmClockHertz = 1755e6,
+                MemoryClockHertz = 2619e6,
+                GraphicsClockMaxHertz = 1980e6,
+                SmClockMaxHertz = 1980e6,
+                MemoryClockMaxHertz = 2619e6,
             });
         }
 

@@ -2,25 +2,15 @@ using Telemetry.Nvml.Interop;
 
 namespace Telemetry.Nvml;
 
-/// <summary>Static-ish facts about a GPU: architecture, PCI bus id, clocks, MIG mode and MIG devices.</summary>
+/// <summary>Static-ish facts about a GPU: architecture, PCI bus id, MIG mode and MIG devices.</summary>
 public sealed unsafe partial class NvmlDevice
 {
-    /// <summary><c>nvmlClockType_t</c> values (nvml.h).</summary>
-    private const int ClockSm = 1;
-    private const int ClockMemory = 2;
-
     /// <summary><c>nvmlDeviceGetArchitecture</c>: Volta (5) and newer have the energy counter.</summary>
     public NvmlResult<NvmlArchitecture> ReadArchitecture()
     {
         var r = ReadUInt(&NvmlNative.DeviceGetArchitecture);
         return new((NvmlArchitecture)r.Value, r.Status);
     }
-
-    /// <summary>SM clock in MHz (<c>nvmlDeviceGetClockInfo</c>, NVML_CLOCK_SM).</summary>
-    public NvmlResult<uint> ReadSmClockMhz() => ReadUInt(&ReadSmClock);
-
-    /// <summary>Memory clock in MHz (NVML_CLOCK_MEM).</summary>
-    public NvmlResult<uint> ReadMemoryClockMhz() => ReadUInt(&ReadMemoryClock);
 
     /// <summary><c>nvmlDeviceGetPciInfo_v3</c> <c>busId</c>, e.g. "00000000:31:00.0".</summary>
     public NvmlResult<string> ReadPciBusId()
@@ -117,10 +107,6 @@ public sealed unsafe partial class NvmlDevice
         var hasMemory = NvmlNative.DeviceGetMemoryInfo(mig, &memory) == 0;
         return new NvmlMigDevice(slot, uuid, name, gi, ci, hasMemory ? memory.Total : null, hasMemory ? memory.Used : null);
     }
-
-    private static int ReadSmClock(nint device, out uint mhz) => NvmlNative.DeviceGetClockInfo(device, ClockSm, out mhz);
-
-    private static int ReadMemoryClock(nint device, out uint mhz) => NvmlNative.DeviceGetClockInfo(device, ClockMemory, out mhz);
 
     private NvmlResult<uint> ReadUInt(delegate*<nint, out uint, int> read)
     {

@@ -57,6 +57,15 @@ public sealed class SpineEndToEndTests(ITestOutputHelper output)
         Assert.Equal(1, ExpositionText.Find(metrics, "inference_node_up", ("node", Node)));
         Assert.NotNull(ExpositionText.Find(metrics, "inference_gpu_energy_joules_total", ("gpu", "0"), ("gpu_uuid", "GPU-e2e00000-0000-0000-0000-000000000000"), ("gpu_model", "NVIDIA H100 80GB HBM3")));
         Assert.Equal(700, ExpositionText.Find(metrics, "inference_gpu_power_limit_watts", ("gpu", "0")));
+
+        // The fake NVML's clocks (MHz) reach /metrics in Hz; GPU 1 answers NOT_SUPPORTED, so it has no clock series at all.
+        Assert.Equal(1410e6, ExpositionText.Find(metrics, "inference_gpu_clock_hertz", ("gpu", "0"), ("clock", "sm")));
+        Assert.Equal(1593e6, ExpositionText.Find(metrics, "inference_gpu_clock_hertz", ("gpu", "0"), ("clock", "memory")));
+        Assert.Equal(1980e6, ExpositionText.Find(metrics, "inference_gpu_clock_max_hertz", ("gpu", "0"), ("clock", "sm"), ("gpu_uuid", "GPU-e2e00000-0000-0000-0000-000000000000"), ("gpu_model", "NVIDIA H100 80GB HBM3")));
+        Assert.Equal(2619e6, ExpositionText.Find(metrics, "inference_gpu_clock_max_hertz", ("gpu", "0"), ("clock", "memory")));
+        Assert.Null(ExpositionText.Find(metrics, "inference_gpu_clock_hertz", ("gpu", "1")));
+        Assert.Null(ExpositionText.Find(metrics, "inference_gpu_clock_max_hertz", ("gpu", "1")));
+        Assert.Equal(1410.0 / 1980, await prometheus.QueryAsync("inference_gpu_clock_hertz{clock=\"sm\",gpu=\"0\"} / inference_gpu_clock_max_hertz{clock=\"sm\",gpu=\"0\"}") ?? 0, 9);
         Assert.NotNull(ExpositionText.Find(metrics, "inference_tokens_total", ("server", "a"), ("model", "llama-a"), ("token_type", "output"), ("engine_index", "0")));
         AssertWithin(ServerBOutputPerSecond, ExpositionText.Find(metrics, "inference_kpi_tokens_per_second", ("scope", "server"), ("server", "b"), ("window", "1m"), ("token_type", "output")) ?? 0, "server b output tokens/s", metrics);
     }

@@ -61,6 +61,11 @@ internal sealed class SpineRig : IAsyncDisposable
             device0.power_limit_w=700
             device0.period_s=1.0
             device0.trace=0:100,0.8:400
+            device0.sm_clock=1410
+            device0.sm_clock_max=1980
+            device0.mem_clock=1593
+            device0.mem_clock_max=2619
+            device1.clocks=unsupported
             device1.name=NVIDIA H100 80GB HBM3
             device1.uuid=GPU-e2e11111-1111-1111-1111-111111111111
             device1.period_s=1.0

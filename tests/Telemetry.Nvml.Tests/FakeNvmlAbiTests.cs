@@ -19,6 +19,7 @@ public sealed unsafe class FakeNvmlAbiTests
         "nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetArchitecture", "nvmlDeviceGetPowerUsage",
         "nvmlDeviceGetTotalEnergyConsumption", "nvmlDeviceGetEnforcedPowerLimit", "nvmlDeviceGetUtilizationRates",
         "nvmlDeviceGetMemoryInfo", "nvmlDeviceGetTemperature", "nvmlDeviceGetFieldValues",
+        "nvmlDeviceGetClockInfo", "nvmlDeviceGetMaxClockInfo",
     ];
 
     [Fact]

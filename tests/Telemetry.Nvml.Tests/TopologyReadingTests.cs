@@ -31,8 +31,8 @@ public sealed class TopologyReadingTests
 
         Assert.Equal(new NvmlResult<double>(73, NvmlReturn.Success), device.ReadTemperatureCelsius());
         Assert.False(device.UsesDeprecatedTemperature); // TemperatureV exists in the current build
-        Assert.Equal(new NvmlResult<uint>(1410, NvmlReturn.Success), device.ReadSmClockMhz());
-        Assert.Equal(new NvmlResult<uint>(1593, NvmlReturn.Success), device.ReadMemoryClockMhz());
+        Assert.Equal(new NvmlResult<double>(1410e6, NvmlReturn.Success), device.ReadClockHertz(NvmlClockType.Sm));
+        Assert.Equal(new NvmlResult<double>(1593e6, NvmlReturn.Success), device.ReadClockHertz(NvmlClockType.Memory));
         Assert.Equal(new NvmlResult<NvmlArchitecture>(NvmlArchitecture.Ampere, NvmlReturn.Success), device.ReadArchitecture());
         Assert.Equal(new NvmlResult<string>("00000000:18:00.0", NvmlReturn.Success), device.ReadPciBusId());
     }

@@ -25,8 +25,9 @@ public sealed record GpuReading
 
     /// <summary>Instantaneous power (NVML field 186) where the driver offers it; <see cref="PowerWatts"/> may be a 1-s average.</summary>
     public double? PowerInstantWatts { get; init; }
-    public double? SmClockMhz { get; init; }
-    public double? MemoryClockMhz { get; init; }
+
+    /// <summary>Current and maximum clocks in Hz; null where the source cannot read them (never a made-up 0).</summary>
+    public GpuClocks Clocks { get; init; }
 
     /// <summary>e.g. "00000000:31:00.0".</summary>
     public string? PciBusId { get; init; }
@@ -39,6 +40,17 @@ public sealed record GpuReading
 
     /// <summary>MIG instances of a MIG-enabled GPU; their energy shares are estimates (docs/power-sources.md).</summary>
     public IReadOnlyList<MigInstanceReading> MigInstances { get; init; } = [];
+}
+
+/// <summary>
+/// A GPU's clocks in hertz, converted once from the source's MHz: current graphics, SM and memory clocks
+/// and each domain's maximum (the "limit" a throttled clock is judged against). Null = unknown.
+/// </summary>
+public readonly record struct GpuClocks(double? GraphicsHertz, double? SmHertz, double? MemoryHertz,
+    double? GraphicsMaxHertz, double? SmMaxHertz, double? MemoryMaxHertz)
+{
+    /// <summary>NVML and DCGM report clocks in MHz.</summary>
+    public const double HertzPerMegahertz = 1e6;
 }
 
 /// <summary>

@@ -26,6 +26,9 @@ internal sealed class NvmlGpu
     private DateTimeOffset _nextReopen;
     private string? _pciBusId;
     private string? _architecture;
+    private double? _graphicsMaxHertz;
+    private double? _smMaxHertz;
+    private double? _memoryMaxHertz;
 
     public NvmlGpu(NvmlLibrary library, NvmlDevice device, ILogger logger, TimeProvider time)
     {
@@ -98,8 +101,7 @@ internal sealed class NvmlGpu
             MemoryUsedBytes = memory.IsSuccess ? memory.Value.UsedBytes : null,
             MemoryTotalBytes = memory.IsSuccess ? memory.Value.TotalBytes : null,
             TemperatureCelsius = Value(device.ReadTemperatureCelsius()),
-            SmClockMhz = device.ReadSmClockMhz() is { IsSuccess: true } sm ? sm.Value : null,
-            MemoryClockMhz = device.ReadMemoryClockMhz() is { IsSuccess: true } mem ? mem.Value : null,
+            Clocks = ReadClocks(device),
             PciBusId = _pciBusId,
             Architecture = _architecture,
             ProcessIds = processes.IsSuccess ? [.. processes.Value.Select(p => p.Pid)] : [],
@@ -143,6 +145,25 @@ internal sealed class NvmlGpu
     private double? ReadInstantWatts() => _lost ? null : _device.ReadPowerFields() is { IsSuccess: true } f ? f.Value.InstantWatts : null;
 
     private double? ReadPowerUsageWatts() => _lost ? null : Value(_device.ReadPowerWatts());
+
+    /// <summary>
+    /// Optional readings, like temperature: NOT_SUPPORTED (or any failure) leaves a clock unknown. GPU_IS_LOST is
+    /// caught by the energy and power reads before these; one arriving here just leaves the clock unknown.
+    /// A maximum is a property of the device, so once read it is kept (three NVML calls fewer per interval).
+    /// </summary>
+    private GpuClocks ReadClocks(NvmlDevice device)
+    {
+        _graphicsMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Graphics));
+        _smMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Sm));
+        _memoryMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Memory));
+        return new(
+            Value(device.ReadClockHertz(NvmlClockType.Graphics)),
+            Value(device.ReadClockHertz(NvmlClockType.Sm)),
+            Value(device.ReadClockHertz(NvmlClockType.Memory)),
+            _graphicsMaxHertz,
+            _smMaxHertz,
+            _memoryMaxHertz);
+    }
 
     private static IReadOnlyList<MigInstanceReading> ReadMig(NvmlDevice device)
     {

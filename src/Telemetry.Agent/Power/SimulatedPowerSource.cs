@@ -13,6 +13,10 @@ public sealed class SimulatedPowerSource : IPowerSource
     private const double PowerLimitWatts = 700;
     private const double MemoryTotalBytes = 80.0 * 1024 * 1024 * 1024;
 
+    /// <summary>An H100 SXM5's maximum SM and memory clocks (nvidia-smi -q "Max Clocks"), in Hz.</summary>
+    private const double SmClockMaxHertz = 1980e6;
+    private const double MemoryClockMaxHertz = 2619e6;
+
     private readonly SimulatedWorkload _workload;
     private readonly TimeProvider _time;
     private readonly string _model;
@@ -58,11 +62,19 @@ public sealed class SimulatedPowerSource : IPowerSource
                 MemoryUsedBytes = MemoryTotalBytes * (0.55 + (0.4 * load)),
                 MemoryTotalBytes = MemoryTotalBytes,
                 TemperatureCelsius = 38 + (40 * load),
+                Clocks = SimulatedClocks(load),
             };
         }
 
         _lastT = Math.Max(_lastT, t);
         return new PowerReading(gpus, []);
+    }
+
+    /// <summary>The SM clock idles low and boosts with load, as GPU boost does; HBM runs at its one clock.</summary>
+    private static GpuClocks SimulatedClocks(double load)
+    {
+        var sm = SmClockMaxHertz * (0.2 + (0.8 * Math.Clamp(load, 0, 1)));
+        return new GpuClocks(sm, sm, MemoryClockMaxHertz, SmClockMaxHertz, SmClockMaxHertz, MemoryClockMaxHertz);
     }
 
     public void Dispose()

@@ -117,6 +117,13 @@ public sealed class ReportBuilder
         if (Finite(gpu.MemoryUsedBytes) is { } mu) { sample.MemoryUsedBytes = mu; }
         if (Finite(gpu.MemoryTotalBytes) is { } mt) { sample.MemoryTotalBytes = mt; }
         if (Finite(gpu.TemperatureCelsius) is { } t) { sample.TemperatureCelsius = t; }
+        var c = gpu.Clocks;
+        if (Finite(c.GraphicsHertz) is { } gh) { sample.GraphicsClockHertz = gh; }
+        if (Finite(c.SmHertz) is { } sh) { sample.SmClockHertz = sh; }
+        if (Finite(c.MemoryHertz) is { } mh) { sample.MemoryClockHertz = mh; }
+        if (Finite(c.GraphicsMaxHertz) is { } gm) { sample.GraphicsClockMaxHertz = gm; }
+        if (Finite(c.SmMaxHertz) is { } sm) { sample.SmClockMaxHertz = sm; }
+        if (Finite(c.MemoryMaxHertz) is { } mm) { sample.MemoryClockMaxHertz = mm; }
         return sample;
     }
 

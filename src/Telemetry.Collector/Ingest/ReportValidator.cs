@@ -204,6 +204,7 @@ internal static class ReportValidator
             if (g.HasMemoryUsedBytes && !NonNegative(g.MemoryUsedBytes)) { g.ClearMemoryUsedBytes(); cleared++; }
             if (g.HasMemoryTotalBytes && !NonNegative(g.MemoryTotalBytes)) { g.ClearMemoryTotalBytes(); cleared++; }
             if (g.HasTemperatureCelsius && !(double.IsFinite(g.TemperatureCelsius) && g.TemperatureCelsius >= AbsoluteZeroCelsius)) { g.ClearTemperatureCelsius(); cleared++; }
+            cleared += ClearImpossibleClocks(g);
         }
 
         foreach (var st in r.Servers.SelectMany(s => s.Streams))
@@ -217,6 +218,26 @@ internal static class ReportValidator
     }
 
     private const double AbsoluteZeroCelsius = -273.15;
+
+    /// <summary>
+    /// 100 GHz: ten times any GPU clock shipped (HBM3 ~2.6 GHz, GDDR6X ~10.5 GHz as NVML reports it), so a
+    /// larger value is a unit mistake (kHz or Hz sent twice converted), not a fast GPU.
+    /// </summary>
+    internal const double MaxPlausibleClockHertz = 100e9;
+
+    private static int ClearImpossibleClocks(GpuSample g)
+    {
+        var cleared = 0;
+        if (g.HasGraphicsClockHertz && !Clock(g.GraphicsClockHertz)) { g.ClearGraphicsClockHertz(); cleared++; }
+        if (g.HasSmClockHertz && !Clock(g.SmClockHertz)) { g.ClearSmClockHertz(); cleared++; }
+        if (g.HasMemoryClockHertz && !Clock(g.MemoryClockHertz)) { g.ClearMemoryClockHertz(); cleared++; }
+        if (g.HasGraphicsClockMaxHertz && !Clock(g.GraphicsClockMaxHertz)) { g.ClearGraphicsClockMaxHertz(); cleared++; }
+        if (g.HasSmClockMaxHertz && !Clock(g.SmClockMaxHertz)) { g.ClearSmClockMaxHertz(); cleared++; }
+        if (g.HasMemoryClockMaxHertz && !Clock(g.MemoryClockMaxHertz)) { g.ClearMemoryClockMaxHertz(); cleared++; }
+        return cleared;
+    }
+
+    private static bool Clock(double hertz) => hertz is >= 0 and <= MaxPlausibleClockHertz;
 
     private static bool NonNegative(double v) => double.IsFinite(v) && v >= 0;
 

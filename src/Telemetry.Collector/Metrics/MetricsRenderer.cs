@@ -118,6 +118,7 @@ internal static class MetricsRenderer
         Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", static g => g.MemoryUsedBytes);
         Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", static g => g.MemoryTotalBytes);
         Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", static g => g.TemperatureCelsius);
+        GpuClockFamilies.Render(w, s);
     }
 
     private static void Gauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<GpuView, double?> value)

@@ -24,6 +24,8 @@ internal static class RawInstruments
         meter.CreateObservableGauge("inference_gpu_utilization_ratio", () => Gpus(snapshot(), g => g.UtilizationRatio), "1", "GPU utilization, 0 to 1.");
         meter.CreateObservableGauge("inference_gpu_memory_used_bytes", () => Gpus(snapshot(), g => g.MemoryUsedBytes), "By", "GPU memory in use.");
         meter.CreateObservableGauge("inference_gpu_temperature_celsius", () => Gpus(snapshot(), g => g.TemperatureCelsius), "Cel", "GPU core temperature.");
+        meter.CreateObservableGauge("inference_gpu_clock_hertz", () => Clocks(snapshot(), max: false), "Hz", "GPU clock frequency by domain.");
+        meter.CreateObservableGauge("inference_gpu_clock_max_hertz", () => Clocks(snapshot(), max: true), "Hz", "Maximum GPU clock frequency by domain.");
 
         meter.CreateObservableGauge("inference_node_up", () => Nodes(snapshot(), n => n.Up ? 1 : 0), "1", "1 if the node reported recently, else 0.");
         meter.CreateObservableGauge("inference_node_last_report_timestamp_seconds", () => Nodes(snapshot(), n => n.LastReportSeconds), "s", "When the collector last received a report from the node (Unix seconds).");
@@ -55,6 +57,32 @@ internal static class RawInstruments
         }
 
         return list;
+    }
+
+    /// <summary>One point per GPU and clock domain the agent sent, with <c>clock</c> after the GPU labels, as on /metrics.</summary>
+    private static List<Measurement<double>> Clocks(FleetSnapshot s, bool max)
+    {
+        var list = new List<Measurement<double>>();
+        foreach (var n in s.Nodes)
+        {
+            foreach (var g in n.Gpus)
+            {
+                var c = g.Clocks;
+                Add(list, n, g, "graphics", max ? c.GraphicsMaxHertz : c.GraphicsHertz);
+                Add(list, n, g, "sm", max ? c.SmMaxHertz : c.SmHertz);
+                Add(list, n, g, "memory", max ? c.MemoryMaxHertz : c.MemoryHertz);
+            }
+        }
+
+        return list;
+
+        static void Add(List<Measurement<double>> list, NodeView n, GpuView g, string clock, double? hertz)
+        {
+            if (hertz is { } v)
+            {
+                list.Add(new(v, [.. Gpu(n, g), Tag("clock", clock)]));
+            }
+        }
     }
 
     private static List<Measurement<double>> Servers(FleetSnapshot s)

@@ -20,6 +20,7 @@ internal sealed class GpuState(string uuid)
     public double? MemoryUsedBytes { get; set; }
     public double? MemoryTotalBytes { get; set; }
     public double? TemperatureCelsius { get; set; }
+    public GpuClockValues Clocks { get; set; }
     public bool Lost { get; set; }
 
     private CachedLabels<(string, string, string, uint, string, string)> _labels;
@@ -54,6 +55,13 @@ internal sealed class GpuState(string uuid)
         MemoryUsedBytes = Finite(sample.HasMemoryUsedBytes, sample.MemoryUsedBytes);
         MemoryTotalBytes = Finite(sample.HasMemoryTotalBytes, sample.MemoryTotalBytes);
         TemperatureCelsius = Finite(sample.HasTemperatureCelsius, sample.TemperatureCelsius);
+        Clocks = new GpuClockValues(
+            Finite(sample.HasGraphicsClockHertz, sample.GraphicsClockHertz),
+            Finite(sample.HasSmClockHertz, sample.SmClockHertz),
+            Finite(sample.HasMemoryClockHertz, sample.MemoryClockHertz),
+            Finite(sample.HasGraphicsClockMaxHertz, sample.GraphicsClockMaxHertz),
+            Finite(sample.HasSmClockMaxHertz, sample.SmClockMaxHertz),
+            Finite(sample.HasMemoryClockMaxHertz, sample.MemoryClockMaxHertz));
     }
 
     /// <summary>A gauge that is absent or not finite is unknown, not zero.</summary>

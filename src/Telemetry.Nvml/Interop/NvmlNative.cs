@@ -81,6 +81,13 @@ internal static unsafe partial class NvmlNative
     [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetClockInfo")]
     internal static partial int DeviceGetClockInfo(nint device, int clockType, out uint clockMhz);
 
+    /// <summary>
+    /// <c>nvmlReturn_t nvmlDeviceGetMaxClockInfo(nvmlDevice_t, nvmlClockType_t, unsigned int *clock)</c>: the
+    /// highest clock the GPU can run this domain at (MHz), before any application-clock or power cap.
+    /// </summary>
+    [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetMaxClockInfo")]
+    internal static partial int DeviceGetMaxClockInfo(nint device, int clockType, out uint clockMhz);
+
     [LibraryImport(LibraryName, EntryPoint = "nvmlDeviceGetArchitecture")]
     internal static partial int DeviceGetArchitecture(nint device, out uint architecture);
 

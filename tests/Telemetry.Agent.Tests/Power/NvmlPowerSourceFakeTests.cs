@@ -20,6 +20,10 @@ public sealed class NvmlPowerSourceFakeTests
             device0.utilization=50
             device0.temperature=66
             device0.processes=4242:1000,4343:2000
+            device0.sm_clock=1410
+            device0.mem_clock=1593
+            device0.sm_clock_max=1980
+            device0.mem_clock_max=2619
             device1.mig=1
             device1.mig_devices=2
             """);
@@ -37,6 +41,7 @@ public sealed class NvmlPowerSourceFakeTests
         Assert.Equal("Hopper", gpu0.Architecture);
         Assert.Equal(250.0, gpu0.PowerInstantWatts);
         Assert.Empty(gpu0.MigInstances);
+        Assert.Equal(new GpuClocks(1410e6, 1410e6, 1593e6, 1980e6, 1980e6, 2619e6), gpu0.Clocks); // graphics follows SM in the fake
         var gpu1 = reading.Gpus[1];
         Assert.Equal(2, gpu1.MigInstances.Count);
         Assert.All(gpu1.MigInstances, m => Assert.Equal(0.5, m.EstimatedEnergyShare));
@@ -68,6 +73,20 @@ public sealed class NvmlPowerSourceFakeTests
     }
 
     [Fact]
+    public void Clocks_not_supported_are_absent_and_not_an_error()
+    {
+        FakeNvml.Configure("devices=2\ndevice0.clocks=unsupported\ndevice1.clocks=max_unsupported\ndevice1.sm_clock=705");
+        using var source = new NvmlPowerSource(FakeNvml.MainPath, NullLogger.Instance, new ManualClock());
+
+        var reading = source.Read();
+
+        Assert.Empty(reading.Errors); // optional readings, like temperature
+        Assert.Equal(default, reading.Gpus[0].Clocks);
+        Assert.Equal(new GpuClocks(705e6, 705e6, 2619e6, null, null, null), reading.Gpus[1].Clocks);
+        Assert.Equal(100.0, reading.Gpus[0].PowerWatts); // the rest of the GPU is still read
+    }
+
+    [Fact]
     public void Lost_gpu_is_marked_others_continue_and_it_recovers_when_it_returns()
     {
         FakeNvml.Configure("devices=2\nenergy_update_ms=0\ndevice0.power_w=100\ndevice1.power_w=200");
@@ -92,6 +111,8 @@ public sealed class NvmlPowerSourceFakeTests
         Assert.True(stillWaiting.Gpus[1].Lost);
         Assert.False(back.Gpus[1].Lost);
         Assert.Equal(600.0, back.Gpus[1].EnergyJoules);
+        Assert.Equal(default, lost.Gpus[1].Clocks); // a lost GPU's clocks are unknown, not 0
+        Assert.Equal(1980e6, back.Gpus[1].Clocks.SmMaxHertz);
         Assert.Empty(back.Errors);
     }
 

@@ -69,6 +69,20 @@ public sealed class ReportBuilderTests
     }
 
     [Fact]
+    public void Gpu_clocks_travel_in_hertz_and_unknown_or_non_finite_ones_are_omitted()
+    {
+        var a = new ServerOptions { Name = "a" };
+        var clocked = Gpu(0, 1) with { Clocks = new GpuClocks(1395e6, 1410e6, 1593e6, double.NaN, 1980e6, null) };
+        var r = new ReportBuilder(Options(a), 1).Build(1000, new PowerReading([clocked, Gpu(1, 1)], []), [(a, Tokens(0, 0))]);
+
+        var g = r.Gpus[0];
+        Assert.Equal((1395e6, 1410e6, 1593e6, 1980e6), (g.GraphicsClockHertz, g.SmClockHertz, g.MemoryClockHertz, g.SmClockMaxHertz));
+        Assert.False(g.HasGraphicsClockMaxHertz); // NaN from the source: omitted, not sent
+        Assert.False(g.HasMemoryClockMaxHertz);
+        Assert.False(r.Gpus[1].HasSmClockHertz || r.Gpus[1].HasSmClockMaxHertz); // a source without clocks sends none
+    }
+
+    [Fact]
     public void A_lost_gpu_carries_no_energy_and_adds_none_to_its_server()
     {
         var a = new ServerOptions { Name = "a" };

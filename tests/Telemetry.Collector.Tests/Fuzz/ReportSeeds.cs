@@ -66,6 +66,9 @@ internal static class ReportSeeds
                 MemoryUsedBytes = 6e10,
                 MemoryTotalBytes = 8.5e10,
                 TemperatureCelsius = 61,
+                SmClockHertz = 1755e6,
+                MemoryClockHertz = 2619e6,
+                SmClockMaxHertz = 1980e6,
             });
         }
 

@@ -152,6 +152,8 @@ public sealed class CollectorHttpTests : IAsyncLifetime
         {
             var r = reports.Next(now - 8000 + (i * 1000), 100, 10, 50, sentMs: now); // replayed now: no clock offset
             r.Servers[0].Tier = "gold";
+            r.Gpus[0].SmClockHertz = 1410e6;
+            r.Gpus[0].SmClockMaxHertz = 1980e6;
             var h = new HistogramSample { Metric = "ttft_seconds", Count = new Counter { Total = 4 }, Sum = new Counter { Total = 0.5 } };
             h.UpperBounds.AddRange([0.1, 1]);
             h.BucketCounts.AddRange([3, 4]);
@@ -167,6 +169,7 @@ public sealed class CollectorHttpTests : IAsyncLifetime
         {
             "inference_kpi_cost_per_million_tokens_usd{", "inference_kpi_margin_per_million_tokens_usd{", "inference_kpi_latency_seconds{",
             "inference_kpi_ttft_slo_attainment_ratio{", "inference_kpi_facility_tokens_per_joule{", "inference_kpi_idle_energy_ratio{",
+            "inference_gpu_clock_hertz{", "inference_gpu_clock_max_hertz{",
         })
         {
             Assert.True(text.Contains(family, StringComparison.Ordinal), $"no {family} in\n{text}"); // promtool must see every family with samples

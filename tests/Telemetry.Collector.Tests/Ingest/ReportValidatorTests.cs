@@ -79,6 +79,36 @@ public sealed class ReportValidatorTests
     }
 
     [Fact]
+    public void Impossible_clocks_are_cleared_and_plausible_ones_kept()
+    {
+        var r = Valid();
+        var g = r.Gpus[0];
+        g.SmClockHertz = 1410e6;
+        g.MemoryClockHertz = 0; // a clock-gated domain can read 0 Hz: possible, kept
+        g.GraphicsClockHertz = double.NaN;
+        g.SmClockMaxHertz = -1980e6;
+        g.MemoryClockMaxHertz = 2619e12; // MHz converted twice: absurd
+        g.GraphicsClockMaxHertz = double.PositiveInfinity;
+
+        Assert.Null(ReportValidator.Validate(r)); // gauges never refuse a report
+        Assert.Equal(4, ReportValidator.ClearImpossibleGauges(r));
+        Assert.Equal((1410e6, 0.0), (g.SmClockHertz, g.MemoryClockHertz));
+        Assert.False(g.HasGraphicsClockHertz || g.HasSmClockMaxHertz || g.HasMemoryClockMaxHertz || g.HasGraphicsClockMaxHertz);
+    }
+
+    [Fact]
+    public void The_clock_bound_is_inclusive()
+    {
+        var r = Valid();
+        r.Gpus[0].SmClockMaxHertz = ReportValidator.MaxPlausibleClockHertz;
+        r.Gpus[0].SmClockHertz = Math.BitIncrement(ReportValidator.MaxPlausibleClockHertz);
+
+        Assert.Equal(1, ReportValidator.ClearImpossibleGauges(r));
+        Assert.True(r.Gpus[0].HasSmClockMaxHertz);
+        Assert.False(r.Gpus[0].HasSmClockHertz);
+    }
+
+    [Fact]
     public void Impossible_gauges_are_cleared_to_unknown_and_possible_ones_kept()
     {
         var r = Valid();

@@ -43,6 +43,8 @@ public sealed class OtlpPushTests
         for (var i = 0; i < 8; i++)
         {
             var r = reports.Next(nowMs - 9000 + (i * 1000), 200, 30, 100, sentMs: nowMs);
+            r.Gpus[0].SmClockHertz = 1410e6;
+            r.Gpus[0].SmClockMaxHertz = 1980e6;
             r.Servers[0].Tier = "gold";
             var h = new HistogramSample
             {
@@ -129,6 +131,11 @@ public sealed class OtlpPushTests
         Assert.Equal(1_000_000 + (8 * 200), Value(gpuEnergy, new Dictionary<string, string> { ["node"] = "a", ["site"] = "s1", ["pool"] = "p1", ["gpu"] = "0", ["gpu_uuid"] = "GPU-0", ["gpu_model"] = "H100" }));
         Assert.Equal(8 * 200, Value(Metric(pushed, "inference_server_energy_joules"), new Dictionary<string, string> { ["node"] = "a", ["site"] = "s1", ["pool"] = "p1", ["server"] = "srv", ["engine"] = "vllm", ["role"] = "unified" }));
         Assert.Equal(300, Value(Metric(pushed, "inference_gpu_power_watts"), new Dictionary<string, string> { ["node"] = "a", ["site"] = "s1", ["pool"] = "p1", ["gpu"] = "0", ["gpu_uuid"] = "GPU-0", ["gpu_model"] = "H100" }));
+        var smClock = new Dictionary<string, string> { ["node"] = "a", ["site"] = "s1", ["pool"] = "p1", ["gpu"] = "0", ["gpu_uuid"] = "GPU-0", ["gpu_model"] = "H100", ["clock"] = "sm" };
+        Assert.Equal(1410e6, Value(Metric(pushed, "inference_gpu_clock_hertz"), smClock));
+        Assert.Equal(1980e6, Value(Metric(pushed, "inference_gpu_clock_max_hertz"), smClock));
+        Assert.Single(Points(Metric(pushed, "inference_gpu_clock_hertz"))); // memory and graphics were not sent: no points
+        Assert.Equal("Hz", Metric(pushed, "inference_gpu_clock_hertz").Unit);
 
         // Self-metrics, and who is speaking.
         Assert.Equal(8, Value(Metric(pushed, "inference_collector_reports_received"), new Dictionary<string, string>()));

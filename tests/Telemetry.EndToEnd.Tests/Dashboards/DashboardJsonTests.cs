@@ -18,7 +18,7 @@ public sealed partial class DashboardJsonTests
 
     /// <summary>Grafana unit ids used here (packages/grafana-data valueFormats) plus custom suffix units.</summary>
     private static readonly string[] KnownUnits =
-        ["watt", "joule", "kwatth", "currencyUSD", "s", "percentunit", "short", "none", "reqps", "bytes", "celsius"];
+        ["watt", "joule", "kwatth", "currencyUSD", "s", "percentunit", "short", "none", "reqps", "bytes", "celsius", "hertz"];
 
     public static TheoryData<string> Files() => [.. DashboardPaths.Dashboards.Select(f => Path.GetFileName(f))];
 
@@ -94,6 +94,11 @@ public sealed partial class DashboardJsonTests
                 Assert.Equal("watt", unit);
             }
 
+            if (expr.Contains("inference_gpu_clock", StringComparison.Ordinal))
+            {
+                Assert.Equal("hertz", unit); // exported in Hz, not MHz
+            }
+
             if (expr.Contains("cost_per_million_tokens_usd", StringComparison.Ordinal))
             {
                 Assert.Equal("currencyUSD", unit);
@@ -104,6 +109,19 @@ public sealed partial class DashboardJsonTests
                 Assert.Equal("suffix: tok/J", unit);
             }
         }
+    }
+
+    [Fact]
+    public void The_drilldown_plots_the_sm_clock_of_each_gpu_against_its_maximum()
+    {
+        var panel = Panels(Load("node-gpu.json")).Single(p => p.GetProperty("title").GetString() == "SM clock vs max");
+        var exprs = panel.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToList();
+
+        Assert.Equal("hertz", panel.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString());
+        Assert.Equal(2, exprs.Count);
+        Assert.StartsWith("inference_gpu_clock_hertz{clock=\"sm\", ", exprs[0], StringComparison.Ordinal);
+        Assert.StartsWith("inference_gpu_clock_max_hertz{clock=\"sm\", ", exprs[1], StringComparison.Ordinal);
+        Assert.All(panel.GetProperty("targets").EnumerateArray(), t => Assert.Contains("{{gpu}}", t.GetProperty("legendFormat").GetString(), StringComparison.Ordinal));
     }
 
     [Fact]

@@ -81,6 +81,13 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
                 k => k.GetProperty("tokens_per_user_hour").GetDouble(), "proxy");
         }
 
+        // The simulated H100s' SM clock limit (1980 MHz) arrives in Hz, and the current SM clock stays at or below it.
+        var smMax = await prometheus.QueryAsync("inference_gpu_clock_max_hertz{clock=\"sm\",node=\"sim-a\",gpu=\"0\"}");
+        Assert.Equal(1980e6, smMax);
+        var smRatio = await prometheus.QueryAsync("max(inference_gpu_clock_hertz{clock=\"sm\"} / inference_gpu_clock_max_hertz{clock=\"sm\"})");
+        Assert.NotNull(smRatio);
+        Assert.InRange(smRatio!.Value, 0.2, 1.0);
+
         // The idle GPU of sim-a is the only idle energy: a quarter of four similar GPUs, give or take the simulation.
         var idle = await prometheus.QueryAsync("fleet:inference_idle_energy:ratio_rate5m");
         Assert.NotNull(idle);

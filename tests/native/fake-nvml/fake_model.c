@@ -35,8 +35,10 @@ void fake_config_defaults(fake_config *config)
         d->memory_total = 85899345920ULL;
         d->temperature_c = 40;
         d->lost_after_calls = -1;
-        d->sm_clock_mhz = 1980;
+        d->sm_clock_mhz = 1980;      /* H100 SXM5 at full boost */
         d->mem_clock_mhz = 2619;
+        d->sm_clock_max_mhz = 1980;  /* nvidia-smi -q "Max Clocks" of an H100 SXM5 */
+        d->mem_clock_max_mhz = 2619;
     }
 }
 
@@ -170,6 +172,13 @@ static int set_device_key(fake_device *d, const char *key, char *value, char *er
         d->energy_no_permission = strcmp(value, "no_permission") == 0;
         return 0;
     }
+    if (strcmp(key, "clocks") == 0) {
+        if (strcmp(value, "supported") == 0) d->clocks_unsupported = 0;
+        else if (strcmp(value, "unsupported") == 0) d->clocks_unsupported = 1;
+        else if (strcmp(value, "max_unsupported") == 0) d->clocks_unsupported = 2;
+        else goto bad;
+        return 0;
+    }
     if (strcmp(key, "power_w") == 0 && parse_double(value, 0, 1e6, &x) == 0) {
         d->trace[0].start_ns = 0;
         d->trace[0].power_mw = (uint64_t)llround(x * 1000.0);
@@ -200,6 +209,10 @@ static int set_device_key(fake_device *d, const char *key, char *value, char *er
     else if (strcmp(key, "no_permission") == 0 && u <= 1) d->no_permission = (int)u;
     else if (strcmp(key, "sm_clock") == 0 && u <= 100000) d->sm_clock_mhz = (unsigned int)u;
     else if (strcmp(key, "mem_clock") == 0 && u <= 100000) d->mem_clock_mhz = (unsigned int)u;
+    else if (strcmp(key, "graphics_clock") == 0 && u <= 100000) { d->graphics_clock_mhz = (unsigned int)u; d->graphics_clock_set = 1; }
+    else if (strcmp(key, "sm_clock_max") == 0 && u <= 100000) d->sm_clock_max_mhz = (unsigned int)u;
+    else if (strcmp(key, "mem_clock_max") == 0 && u <= 100000) d->mem_clock_max_mhz = (unsigned int)u;
+    else if (strcmp(key, "graphics_clock_max") == 0 && u <= 100000) { d->graphics_clock_max_mhz = (unsigned int)u; d->graphics_clock_max_set = 1; }
     else if (strcmp(key, "mig") == 0 && u <= 1) d->mig_enabled = (int)u;
     else if (strcmp(key, "mig_devices") == 0 && u <= FAKE_MAX_MIG) d->mig_devices = (int)u;
     else goto bad;

@@ -43,8 +43,15 @@ typedef struct {
     unsigned int temperature_c;
     int energy_unsupported;        /* 1: the energy call returns NVML_ERROR_NOT_SUPPORTED (pre-Volta) */
     int energy_no_permission;      /* 1: the energy call returns NVML_ERROR_NO_PERMISSION */
-    unsigned int sm_clock_mhz;
+    unsigned int sm_clock_mhz;     /* nvmlDeviceGetClockInfo, MHz */
     unsigned int mem_clock_mhz;
+    unsigned int graphics_clock_mhz;
+    int graphics_clock_set;        /* 0: the graphics clock follows the SM clock, as on real GPUs */
+    unsigned int sm_clock_max_mhz; /* nvmlDeviceGetMaxClockInfo, MHz */
+    unsigned int mem_clock_max_mhz;
+    unsigned int graphics_clock_max_mhz;
+    int graphics_clock_max_set;    /* 0: follows sm_clock_max */
+    int clocks_unsupported;        /* 1: both clock calls return NOT_SUPPORTED; 2: only the max call does */
     int mig_enabled;               /* nvmlDeviceGetMigMode current and pending */
     int mig_devices;               /* MIG devices present when enabled (<= FAKE_MAX_MIG) */
     unsigned int process_pids[FAKE_MAX_PROCESSES];

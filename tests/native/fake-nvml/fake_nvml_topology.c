@@ -54,20 +54,42 @@ EXPORT nvmlReturn_t nvmlDeviceGetPciInfo_v3(nvmlDevice_t device, nvmlPciInfo_t *
     return end(r);
 }
 
+/* Current (max = 0) or maximum (max = 1) clock of one domain, MHz. VIDEO is not modelled: NOT_SUPPORTED,
+ * as on GPUs without a video engine; a value outside nvmlClockType_t is INVALID_ARGUMENT. */
+static nvmlReturn_t clock_of(const fake_device *d, int type, int max, unsigned int *clock)
+{
+    if (type < CLOCK_GRAPHICS || type > CLOCK_VIDEO)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (d->clocks_unsupported == 1 || (max && d->clocks_unsupported == 2) || type == CLOCK_VIDEO)
+        return NVML_ERROR_NOT_SUPPORTED;
+    if (type == CLOCK_MEM)
+        *clock = max ? d->mem_clock_max_mhz : d->mem_clock_mhz;
+    else if (type == CLOCK_SM)
+        *clock = max ? d->sm_clock_max_mhz : d->sm_clock_mhz;
+    else if (max)
+        *clock = d->graphics_clock_max_set ? d->graphics_clock_max_mhz : d->sm_clock_max_mhz;
+    else
+        *clock = d->graphics_clock_set ? d->graphics_clock_mhz : d->sm_clock_mhz;
+    return NVML_SUCCESS;
+}
+
+/* nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t, nvmlClockType_t, unsigned int *clock): MHz; 3, 15. */
 EXPORT nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t device, int type, unsigned int *clock)
 {
     fake_device *d = NULL;
     nvmlReturn_t r = begin(device, clock, &d);
-    if (r == NVML_SUCCESS) {
-        if (type == CLOCK_SM || type == CLOCK_GRAPHICS)
-            *clock = d->sm_clock_mhz;
-        else if (type == CLOCK_MEM)
-            *clock = d->mem_clock_mhz;
-        else if (type == CLOCK_VIDEO)
-            r = NVML_ERROR_NOT_SUPPORTED;
-        else
-            r = NVML_ERROR_INVALID_ARGUMENT;
-    }
+    if (r == NVML_SUCCESS)
+        r = clock_of(d, type, 0, clock);
+    return end(r);
+}
+
+/* nvmlReturn_t nvmlDeviceGetMaxClockInfo(nvmlDevice_t, nvmlClockType_t, unsigned int *clock): MHz; 3, 15. */
+EXPORT nvmlReturn_t nvmlDeviceGetMaxClockInfo(nvmlDevice_t device, int type, unsigned int *clock)
+{
+    fake_device *d = NULL;
+    nvmlReturn_t r = begin(device, clock, &d);
+    if (r == NVML_SUCCESS)
+        r = clock_of(d, type, 1, clock);
     return end(r);
 }
 

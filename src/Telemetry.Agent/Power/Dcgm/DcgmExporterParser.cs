@@ -6,7 +6,7 @@ namespace Telemetry.Agent.Power.Dcgm;
 
 /// <summary>
 /// Turns one dcgm-exporter scrape into GPU readings, keyed by the <c>UUID</c> label (<c>uuid</c> with
-/// --use-old-namespace). Units converted here: energy mJ → J, memory MiB → bytes, utilization % → ratio.
+/// --use-old-namespace). Units converted here: energy mJ → J, memory MiB → bytes, utilization % → ratio, MHz → Hz.
 /// DCGM "blank" sentinels (≥ 0x7ffffffffffffff0: not found / not supported / no permission) are dropped.
 /// The host label is <c>Hostname</c> up to 4.5.3-4.8.2 and <c>hostname</c> after: matched case-insensitively.
 /// Non-goals: pre-2.0 <c>dcgm_*</c> metric names, per-pod attribution.
@@ -25,6 +25,7 @@ internal static class DcgmExporterParser
         "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_POWER_USAGE_INSTANT",
         "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE", "DCGM_FI_DEV_FB_RESERVED",
         "DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_SM_CLOCK", "DCGM_FI_DEV_MEM_CLOCK",
+        "DCGM_FI_DEV_MAX_SM_CLOCK", "DCGM_FI_DEV_MAX_MEM_CLOCK", // fields 110/111: not in the default CSV, read when added
     ];
 
     public static PowerReading Parse(ParsedPayload payload, string hostnameFilter)
@@ -104,8 +105,9 @@ internal static class DcgmExporterParser
             MemoryUsedBytes = Get("DCGM_FI_DEV_FB_USED", BytesPerMebibyte),
             MemoryTotalBytes = total,
             TemperatureCelsius = Get("DCGM_FI_DEV_GPU_TEMP"),
-            SmClockMhz = Get("DCGM_FI_DEV_SM_CLOCK"),
-            MemoryClockMhz = Get("DCGM_FI_DEV_MEM_CLOCK"),
+            // DCGM has no graphics-clock field in the exporter's CSVs: graphics stays unknown, not copied from SM.
+            Clocks = new GpuClocks(null, Get("DCGM_FI_DEV_SM_CLOCK", GpuClocks.HertzPerMegahertz), Get("DCGM_FI_DEV_MEM_CLOCK", GpuClocks.HertzPerMegahertz),
+                null, Get("DCGM_FI_DEV_MAX_SM_CLOCK", GpuClocks.HertzPerMegahertz), Get("DCGM_FI_DEV_MAX_MEM_CLOCK", GpuClocks.HertzPerMegahertz)),
         };
     }
 

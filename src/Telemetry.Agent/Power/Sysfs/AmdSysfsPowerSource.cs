@@ -149,8 +149,23 @@ public sealed partial class AmdSysfsPowerSource : IPowerSource
             UtilizationRatio = Scaled(Path.Combine(c.Device, "gpu_busy_percent"), 1 / PercentPerRatio),
             MemoryUsedBytes = Scaled(Path.Combine(c.Device, "mem_info_vram_used"), 1),
             MemoryTotalBytes = Scaled(Path.Combine(c.Device, "mem_info_vram_total"), 1),
+            Clocks = Clocks(c.Hwmon),
         };
     }
+
+    /// <summary>
+    /// amdgpu hwmon (kernel docs, "GPU Power/Thermal Controls and Monitoring"): <c>freq1_input</c> is the gfx/compute
+    /// clock (sclk) and <c>freq2_input</c> the memory clock (mclk, dGPU only), already in Hz. sclk is the compute
+    /// engine's clock, NVIDIA's SM clock counterpart, so it is reported as <c>sm</c>. The maximum would need
+    /// <c>pp_dpm_sclk</c> parsing and is not read: absent, like any clock a file does not give.
+    /// </summary>
+    private static GpuClocks Clocks(string hwmon) => new(
+        GraphicsHertz: null,
+        SmHertz: Scaled(Path.Combine(hwmon, "freq1_input"), 1),
+        MemoryHertz: Scaled(Path.Combine(hwmon, "freq2_input"), 1),
+        GraphicsMaxHertz: null,
+        SmMaxHertz: null,
+        MemoryMaxHertz: null);
 
     private static double? Scaled(string path, double scale) =>
         SysfsFile.TryReadUInt64(path, out var v, out _) ? v * scale : null;

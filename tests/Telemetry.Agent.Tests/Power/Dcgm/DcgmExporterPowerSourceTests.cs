@@ -34,7 +34,8 @@ public sealed class DcgmExporterPowerSourceTests : IAsyncLifetime
         Assert.Equal(16.365, gpu.PowerWatts);
         Assert.Equal(0.0, gpu.UtilizationRatio);
         Assert.Equal(31.0, gpu.TemperatureCelsius);
-        Assert.Equal((210.0, 405.0), (gpu.SmClockMhz, gpu.MemoryClockMhz));
+        Assert.Equal((210e6, 405e6), (gpu.Clocks.SmHertz, gpu.Clocks.MemoryHertz)); // MHz in the scrape
+        Assert.Equal(default, gpu.Clocks with { SmHertz = null, MemoryHertz = null }); // no max or graphics fields in the default CSV: absent, not 0
         Assert.Equal(0.0, gpu.MemoryUsedBytes);
         Assert.Equal((22563.0 + 470.0) * 1024 * 1024, gpu.MemoryTotalBytes); // free + used + reserved MiB
         Assert.Equal("00000000:31:00.0", gpu.PciBusId);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Telemetry.Agent.Power;
 using Telemetry.Agent.Power.Sysfs;
 using Telemetry.Agent.Tests.Power.Support;
 using Telemetry.Wire;
@@ -32,6 +33,8 @@ public sealed class AmdSysfsPowerSourceTests : IDisposable
         AddCard(2, "0x10de", "power1_average", "1");        // an NVIDIA card: not this source's
         _sysfs.Write("class/drm/card0-DP-1/status", "connected"); // a connector, not a card
         _sysfs.Write("class/drm/card0/device/unique_id", "a1b2c3d4e5f60718");
+        _sysfs.Write("class/drm/card0/device/hwmon/hwmon3/freq1_input", "2100000000"); // sclk, Hz
+        _sysfs.Write("class/drm/card0/device/hwmon/hwmon3/freq2_input", "1300000000"); // mclk, Hz
         using var source = new AmdSysfsPowerSource(_sysfs.Root, 100, TimeProvider.System, NullLogger.Instance);
 
         var first = source.Read();
@@ -46,6 +49,8 @@ public sealed class AmdSysfsPowerSourceTests : IDisposable
         Assert.Equal((1073741824.0, 68702699520.0), (card0.MemoryUsedBytes, card0.MemoryTotalBytes));
         Assert.Equal(EnergyMethod.Integrated, card0.Method);
         Assert.Equal(("AMD-0000:01:00.0", 50.0), (first.Gpus[1].Uuid, first.Gpus[1].PowerWatts));
+        Assert.Equal(new GpuClocks(null, 2.1e9, 1.3e9, null, null, null), card0.Clocks); // no maximum read on AMD
+        Assert.Equal(default, first.Gpus[1].Clocks); // no freq files: absent, not 0
         var joules = second.Gpus[0].EnergyJoules!.Value - card0.EnergyJoules!.Value;
         Assert.InRange(joules, 123.45 * 0.15, 123.45 * 1.0); // ~0.3 s of 123.45 W; loose for a loaded CI machine
     }
