@@ -18,6 +18,10 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
     private long? _completionTokens;
     private double? _ollamaTtftSeconds;
     private double? _ollamaTpotSeconds;
+    private List<long>? _gapTicks;
+
+    /// <summary>Inter-chunk gaps kept per request: 64 Ki doubles (512 KiB) bound a runaway stream; later gaps are not kept.</summary>
+    public const int MaxGapsPerRequest = 1 << 16;
 
     public bool HasUsage => _completionTokens is not null;
 
@@ -114,6 +118,10 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
         {
             _firstContent = timestamp;
         }
+        else if ((_gapTicks ??= new List<long>(64)).Count < MaxGapsPerRequest)
+        {
+            _gapTicks.Add(timestamp - _lastContent); // Stopwatch ticks: converted once, in Finish
+        }
 
         _lastContent = timestamp;
         _contentChunks++;
@@ -152,8 +160,26 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
             Estimated = estimated && outcome != Telemetry.Scraping.Engines.RequestOutcomes.Error,
             TtftSeconds = ttft,
             TpotSeconds = tpot,
+            ChunkGapsSeconds = streamed && tpot is not null && output == _contentChunks ? GapsSeconds() : null,
             E2eSeconds = e2e,
         };
+    }
+
+    /// <summary>The gaps between consecutive content chunks in seconds; only when one chunk carried one token (see RequestRecord).</summary>
+    private double[]? GapsSeconds()
+    {
+        if (_gapTicks is not { Count: > 0 } ticks)
+        {
+            return null;
+        }
+
+        var seconds = new double[ticks.Count];
+        for (var i = 0; i < seconds.Length; i++)
+        {
+            seconds[i] = ticks[i] / (double)Stopwatch.Frequency;
+        }
+
+        return seconds;
     }
 
     private static string Text(JsonElement e, string name) =>
