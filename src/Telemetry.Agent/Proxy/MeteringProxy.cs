@@ -27,6 +27,16 @@ public sealed class MeteringProxy : IAsyncDisposable
     private readonly TenantResolver _tenants;
     private readonly ILogger _logger;
     private WebApplication? _app;
+    private long _upstreamRetries;
+
+    /// <summary>
+    /// Set once upstream has dropped a pooled connection under a request. llama-server (cpp-httplib) closes the
+    /// connection after every streamed response although it answered <c>Keep-Alive</c>, so the pool keeps handing
+    /// out connections that are already closing: the request fails and is sent again, a round trip on the tail.
+    /// From then on streamed requests say <c>Connection: close</c> and their connection is never pooled (one
+    /// loopback connect each instead); servers that keep streams alive never set it.
+    /// </summary>
+    private volatile bool _streamsCloseUpstream;
 
     public MeteringProxy(ServerOptions server, ILoggerFactory loggers)
     {
@@ -53,6 +63,9 @@ public sealed class MeteringProxy : IAsyncDisposable
     }
 
     public ProxyLedger Ledger { get; }
+
+    /// <summary>Requests sent upstream a second time because a pooled connection was found closed (docs/proxy.md, "Upstream connections").</summary>
+    public long UpstreamRetries => Interlocked.Read(ref _upstreamRetries);
 
     /// <summary>Raised with every measured request (after it is in the ledger): exact values for tests and debugging.</summary>
     public event Action<RequestRecord>? RequestMeasured;
@@ -109,6 +122,11 @@ public sealed class MeteringProxy : IAsyncDisposable
             }
 
             UpstreamHeaders.CopyToUpstream(ctx.Request.Headers, message, injectUsage);
+            if (_streamsCloseUpstream && request is { Stream: true })
+            {
+                message.Headers.ConnectionClose = true;
+            }
+
             return message;
         }
 
@@ -204,6 +222,8 @@ public sealed class MeteringProxy : IAsyncDisposable
             }
             catch (HttpRequestException ex) when (canRetry && ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.ConnectionError)
             {
+                Interlocked.Increment(ref _upstreamRetries);
+                _streamsCloseUpstream = true;
                 _logger.LogDebug("Upstream {Upstream} dropped the connection before answering ({Reason}); sending once more", _upstream, ex.Message);
             }
         }
