@@ -111,7 +111,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         var upstreamBody = injectUsage ? RequestInspection.WithUsageRequested(body!) : body;
         HttpRequestMessage NewMessage()
         {
-            var message = new HttpRequestMessage(new HttpMethod(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
+            var message = new HttpRequestMessage(HttpMethod.Parse(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
             if (upstreamBody is not null)
             {
                 message.Content = new ByteArrayContent(upstreamBody);
