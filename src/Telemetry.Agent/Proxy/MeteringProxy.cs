@@ -24,6 +24,9 @@ public sealed class MeteringProxy : IAsyncDisposable
     private readonly ProxyOptions _options;
     private readonly string _upstream; // base URL without a trailing slash: request paths start with one
     private readonly HttpClient _http;
+
+    /// <summary>Re-sends only, each with <c>Connection: close</c>: its pool stays empty, so a re-send always gets a fresh connection.</summary>
+    private readonly HttpClient _fresh;
     private readonly TenantResolver _tenants;
     private readonly ILogger _logger;
     private WebApplication? _app;
@@ -46,21 +49,24 @@ public sealed class MeteringProxy : IAsyncDisposable
         _logger = loggers.CreateLogger("proxy." + server.Name);
         _tenants = new TenantResolver(_options, server.Tier);
         Ledger = new ProxyLedger(_options.ActiveUserSeconds);
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            // Below the 5-s keep-alive of cpp-httplib (llama-server) and similar: a connection is dropped here before the server drops it.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        })
-        {
-            // Generations stream for minutes: the header deadline is enforced per request instead.
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        _http = NewUpstreamClient();
+        _fresh = NewUpstreamClient();
     }
+
+    /// <summary>A client for the upstream. Generations stream for minutes: the header deadline is enforced per request instead.</summary>
+    private static HttpClient NewUpstreamClient() => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        // Below the 5-s keep-alive of cpp-httplib (llama-server) and similar: a connection is dropped here before the server drops it.
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 
     public ProxyLedger Ledger { get; }
 
@@ -228,8 +234,10 @@ public sealed class MeteringProxy : IAsyncDisposable
             }
         }
 
+        // Not through the pool: another connection there may be closing too (seen with 4 concurrent llama-server streams).
         using var second = newMessage();
-        return await _http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        second.Headers.ConnectionClose = true;
+        return await _fresh.SendAsync(second, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads a generation request's body within Proxy:MaxRequestBodyBytes; null after answering 413.</summary>
@@ -294,5 +302,6 @@ public sealed class MeteringProxy : IAsyncDisposable
         }
 
         _http.Dispose();
+        _fresh.Dispose();
     }
 }
