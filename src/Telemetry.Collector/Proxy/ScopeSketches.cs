@@ -21,9 +21,12 @@ internal sealed class ScopeSketches
     /// <summary>The merged sketch of one scope/window/metric and whether a server without one may have observations.</summary>
     public sealed class Entry
     {
-        public LogSketch Merged { get; } = new();
+        /// <summary>Null until a sketch is merged: at fleet scale most entries only ever record a missing sketch.</summary>
+        public LogSketch? Merged { get; private set; }
 
         public bool Missing { get; set; }
+
+        public void Merge(LogSketch sketch) => (Merged ??= new LogSketch()).Merge(sketch);
     }
 
     /// <summary>
@@ -74,10 +77,15 @@ internal sealed class ScopeSketches
 
                         foreach (var (kind, name) in scopes)
                         {
+                            if (!sketched && kind == ScopeKind.Server)
+                            {
+                                continue; // the server is its scope's only member: without a sketch nothing changes there
+                            }
+
                             var entry = result.Acquire(kind, name, window, engineMetric);
                             if (sketched && (kind != ScopeKind.Model || singleModel))
                             {
-                                entry.Merged.Merge(sketch!);
+                                entry.Merge(sketch!);
                             }
                             else
                             {

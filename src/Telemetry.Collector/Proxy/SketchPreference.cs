@@ -49,7 +49,7 @@ internal static class SketchPreference
                 latency ??= k.Latency.ToDictionary(l => l.Metric, StringComparer.Ordinal);
                 if (!entry.Missing)
                 {
-                    latency[engineMetric] = ToLatencyView(engineMetric, entry.Merged) with { Source = LatencySource.Sketch };
+                    latency[engineMetric] = ToLatencyView(engineMetric, entry.Merged!) with { Source = LatencySource.Sketch };
                 }
                 else if (latency.TryGetValue(engineMetric, out var buckets))
                 {
