@@ -98,6 +98,7 @@ internal static class ProxyOverhead
             Console.WriteLine($"throughput, {Clients} clients, {Blocks} alternating blocks of {PerBlock} requests:");
             Console.WriteLine($"  direct {directRps:F1} req/s  proxy {proxyRps:F1} req/s  ratio {proxyRps / directRps:P1}  (target >= 95%)");
             Console.WriteLine($"client retries after a dropped connection (either path): {_retries}");
+            Console.WriteLine($"proxy re-sends upstream after a dropped pooled connection: {proxy.UpstreamRetries}");
             return 0;
         }
         finally

@@ -142,7 +142,10 @@ public sealed class ProxyLlamaServerTests(ITestOutputHelper output)
         foreach (var (metric, exactOf) in new (string, Func<RequestRecord, double?>)[]
             { ("ttft_seconds", r => r.TtftSeconds), ("tpot_seconds", r => r.TpotSeconds), ("e2e_seconds", r => r.E2eSeconds) })
         {
-            var exact = records.Select(exactOf).OfType<double>().Order().ToArray();
+            // TPOT's sketch holds each inter-chunk gap where a chunk carried one token, else the request's mean.
+            var exact = (metric == "tpot_seconds"
+                ? records.SelectMany(r => r.ChunkGapsSeconds ?? (r.TpotSeconds is { } t ? [t] : []))
+                : records.Select(exactOf).OfType<double>()).Order().ToArray();
             var sketch = new LogSketch();
             foreach (var s in drained.SelectMany(d => d.Sketches).Where(s => s.Metric == metric))
             {
@@ -155,10 +158,42 @@ public sealed class ProxyLlamaServerTests(ITestOutputHelper output)
             {
                 var truth = exact[(int)Math.Floor(q * (exact.Length - 1))];
                 var estimate = sketch.Quantile(q)!.Value;
-                output.WriteLine($"{metric} p{q * 100}: exact {truth * 1000:F3} ms, sketch {estimate * 1000:F3} ms");
+                output.WriteLine($"{metric} p{q * 100} of {exact.Length}: exact {truth * 1000:F3} ms, sketch {estimate * 1000:F3} ms");
                 Assert.True(Math.Abs(estimate - truth) <= 0.01 * truth, $"{metric} q={q}: sketch {estimate} vs exact {truth}");
             }
         }
+    }
+
+    /// <summary>
+    /// llama-server closes the connection after every streamed response although it answered keep-alive: once the
+    /// proxy has met one such dead pooled connection it stops pooling stream connections, so concurrent streams
+    /// are not sent twice again (docs/proxy.md, "Upstream connections").
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_streams_stop_meeting_connections_llama_server_closed_once_the_proxy_has_seen_one()
+    {
+        const int Streams = 120, Clients = 4;
+        using var server = await LlamaServerProcess.StartAsync();
+        await using var proxy = await StartProxyAsync(server);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= Streams)
+            {
+                using var content = new StringContent("{\"prompt\":\"Once upon a time\",\"max_tokens\":4,\"stream\":true}", Encoding.UTF8, "application/json");
+                using var response = await http.PostAsync(proxy.ListenUrl.TrimEnd('/') + "/v1/completions", content);
+                Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+                Assert.EndsWith("data: [DONE]\n\n", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }));
+
+        output.WriteLine($"upstream retries over {Streams} streams from {Clients} clients: {proxy.UpstreamRetries}");
+        // Without the fix 8 of 60 streams met a closed connection here; with it, at most the streams already on their
+        // way to a pooled connection when the first retry taught the proxy.
+        Assert.InRange(proxy.UpstreamRetries, 0, Clients);
+        var drained = proxy.Ledger.Drain(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Assert.Equal(Streams, drained.Sum(d => d.Requests.GetValueOrDefault("success")));
     }
 
     private static async Task<MeteringProxy> StartProxyAsync(LlamaServerProcess server)

@@ -24,9 +24,22 @@ public sealed class MeteringProxy : IAsyncDisposable
     private readonly ProxyOptions _options;
     private readonly string _upstream; // base URL without a trailing slash: request paths start with one
     private readonly HttpClient _http;
+
+    /// <summary>Re-sends only, each with <c>Connection: close</c>: its pool stays empty, so a re-send always gets a fresh connection.</summary>
+    private readonly HttpClient _fresh;
     private readonly TenantResolver _tenants;
     private readonly ILogger _logger;
     private WebApplication? _app;
+    private long _upstreamRetries;
+
+    /// <summary>
+    /// Set once upstream has dropped a pooled connection under a request. llama-server (cpp-httplib) closes the
+    /// connection after every streamed response although it answered <c>Keep-Alive</c>, so the pool keeps handing
+    /// out connections that are already closing: the request fails and is sent again, a round trip on the tail.
+    /// From then on streamed requests say <c>Connection: close</c> and their connection is never pooled (one
+    /// loopback connect each instead); servers that keep streams alive never set it.
+    /// </summary>
+    private volatile bool _streamsCloseUpstream;
 
     public MeteringProxy(ServerOptions server, ILoggerFactory loggers)
     {
@@ -36,23 +49,29 @@ public sealed class MeteringProxy : IAsyncDisposable
         _logger = loggers.CreateLogger("proxy." + server.Name);
         _tenants = new TenantResolver(_options, server.Tier);
         Ledger = new ProxyLedger(_options.ActiveUserSeconds);
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            // Below the 5-s keep-alive of cpp-httplib (llama-server) and similar: a connection is dropped here before the server drops it.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        })
-        {
-            // Generations stream for minutes: the header deadline is enforced per request instead.
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        _http = NewUpstreamClient();
+        _fresh = NewUpstreamClient();
     }
 
+    /// <summary>A client for the upstream. Generations stream for minutes: the header deadline is enforced per request instead.</summary>
+    private static HttpClient NewUpstreamClient() => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        // Below the 5-s keep-alive of cpp-httplib (llama-server) and similar: a connection is dropped here before the server drops it.
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(4),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     public ProxyLedger Ledger { get; }
+
+    /// <summary>Requests sent upstream a second time because a pooled connection was found closed (docs/proxy.md, "Upstream connections").</summary>
+    public long UpstreamRetries => Interlocked.Read(ref _upstreamRetries);
 
     /// <summary>Raised with every measured request (after it is in the ledger): exact values for tests and debugging.</summary>
     public event Action<RequestRecord>? RequestMeasured;
@@ -98,7 +117,7 @@ public sealed class MeteringProxy : IAsyncDisposable
         var upstreamBody = injectUsage ? RequestInspection.WithUsageRequested(body!) : body;
         HttpRequestMessage NewMessage()
         {
-            var message = new HttpRequestMessage(new HttpMethod(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
+            var message = new HttpRequestMessage(HttpMethod.Parse(ctx.Request.Method), _upstream + ctx.Request.Path.Value + ctx.Request.QueryString.Value);
             if (upstreamBody is not null)
             {
                 message.Content = new ByteArrayContent(upstreamBody);
@@ -109,6 +128,11 @@ public sealed class MeteringProxy : IAsyncDisposable
             }
 
             UpstreamHeaders.CopyToUpstream(ctx.Request.Headers, message, injectUsage);
+            if (_streamsCloseUpstream && request is { Stream: true })
+            {
+                message.Headers.ConnectionClose = true;
+            }
+
             return message;
         }
 
@@ -204,12 +228,16 @@ public sealed class MeteringProxy : IAsyncDisposable
             }
             catch (HttpRequestException ex) when (canRetry && ex.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.ConnectionError)
             {
+                Interlocked.Increment(ref _upstreamRetries);
+                _streamsCloseUpstream = true;
                 _logger.LogDebug("Upstream {Upstream} dropped the connection before answering ({Reason}); sending once more", _upstream, ex.Message);
             }
         }
 
+        // Not through the pool: another connection there may be closing too (seen with 4 concurrent llama-server streams).
         using var second = newMessage();
-        return await _http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        second.Headers.ConnectionClose = true;
+        return await _fresh.SendAsync(second, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads a generation request's body within Proxy:MaxRequestBodyBytes; null after answering 413.</summary>
@@ -274,5 +302,6 @@ public sealed class MeteringProxy : IAsyncDisposable
         }
 
         _http.Dispose();
+        _fresh.Dispose();
     }
 }

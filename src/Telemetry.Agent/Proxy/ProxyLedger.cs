@@ -55,7 +55,17 @@ public sealed class ProxyLedger(double activeUserSeconds)
                 e.Ttft.Add(ttft);
             }
 
-            if (r.TpotSeconds is { } tpot && double.IsFinite(tpot) && tpot >= 0)
+            if (r.ChunkGapsSeconds is { Count: > 0 } gaps)
+            {
+                foreach (var gap in gaps)
+                {
+                    if (double.IsFinite(gap) && gap >= 0)
+                    {
+                        e.Tpot.Add(gap);
+                    }
+                }
+            }
+            else if (r.TpotSeconds is { } tpot && double.IsFinite(tpot) && tpot >= 0)
             {
                 e.Tpot.Add(tpot);
             }

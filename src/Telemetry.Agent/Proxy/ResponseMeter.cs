@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 
 namespace Telemetry.Agent.Proxy;
 
@@ -18,6 +17,10 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
     private long? _completionTokens;
     private double? _ollamaTtftSeconds;
     private double? _ollamaTpotSeconds;
+    private List<long>? _gapTicks;
+
+    /// <summary>Inter-chunk gaps kept per request: 64 Ki doubles (512 KiB) bound a runaway stream; later gaps are not kept.</summary>
+    public const int MaxGapsPerRequest = 1 << 16;
 
     public bool HasUsage => _completionTokens is not null;
 
@@ -25,76 +28,40 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
     /// Returns true when it is a usage-only chunk (<c>"choices": []</c> with <c>usage</c>).</summary>
     public bool Observe(ReadOnlySpan<byte> json, long timestamp)
     {
-        JsonDocument doc;
-        try
+        var ollama = api.IsOllama();
+        if (!ChunkScanner.TryScan(json, ollama, out var facts))
         {
-            var reader = new Utf8JsonReader(json);
-            if (!JsonDocument.TryParseValue(ref reader, out var parsed))
+            return false; // not one JSON object: relayed as is, counted by nothing
+        }
+
+        for (var i = 0; i < facts.ContentPieces; i++)
+        {
+            Content(i == 0 ? facts.ContentChars : 0, timestamp); // several choices in one chunk arrive together
+        }
+
+        if (!ollama)
+        {
+            if (facts.HasUsage)
             {
-                return false;
+                _promptTokens = facts.PromptTokens ?? _promptTokens;
+                _completionTokens = facts.CompletionTokens ?? _completionTokens;
             }
 
-            doc = parsed;
-        }
-        catch (JsonException)
-        {
-            return false; // not JSON: relayed as is, counted by nothing
+            return facts.EmptyChoices && facts.HasUsage;
         }
 
-        using (doc)
+        if (facts.Done)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return false;
-            }
-
-            return api.IsOllama() ? ObserveOllama(root, timestamp) : ObserveOpenAi(root, timestamp);
-        }
-    }
-
-    private bool ObserveOpenAi(JsonElement root, long timestamp)
-    {
-        var emptyChoices = false;
-        if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
-        {
-            emptyChoices = choices.GetArrayLength() == 0;
-            foreach (var choice in choices.EnumerateArray())
-            {
-                var text = choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object ? Text(delta, "content")
-                    : choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object ? Text(message, "content")
-                    : Text(choice, "text");
-                Content(text, timestamp);
-            }
-        }
-
-        var hasUsage = false;
-        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-        {
-            hasUsage = true;
-            _promptTokens = Integer(usage, "prompt_tokens") ?? _promptTokens;
-            _completionTokens = Integer(usage, "completion_tokens") ?? _completionTokens;
-        }
-
-        return emptyChoices && hasUsage;
-    }
-
-    private bool ObserveOllama(JsonElement root, long timestamp)
-    {
-        var text = root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object ? Text(message, "content") : Text(root, "response");
-        Content(text, timestamp);
-        if (root.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.True)
-        {
-            _promptTokens = Integer(root, "prompt_eval_count") ?? 0;
-            _completionTokens = Integer(root, "eval_count") ?? 0;
+            _promptTokens = facts.PromptTokens ?? 0;
+            _completionTokens = facts.CompletionTokens ?? 0;
             const double SecondsPerNanosecond = 1e-9; // Ollama reports every duration in ns
-            var load = Integer(root, "load_duration") ?? 0;
-            if (Integer(root, "prompt_eval_duration") is { } prompt)
+            var load = facts.LoadNanoseconds ?? 0;
+            if (facts.PromptEvalNanoseconds is { } prompt)
             {
                 _ollamaTtftSeconds = (load + prompt) * SecondsPerNanosecond;
             }
 
-            if (Integer(root, "eval_duration") is { } eval && _completionTokens > 0)
+            if (facts.EvalNanoseconds is { } eval && _completionTokens > 0)
             {
                 _ollamaTpotSeconds = eval * SecondsPerNanosecond / _completionTokens;
             }
@@ -103,21 +70,20 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
         return false;
     }
 
-    private void Content(string text, long timestamp)
+    private void Content(long chars, long timestamp)
     {
-        if (text.Length == 0)
-        {
-            return;
-        }
-
         if (_contentChunks == 0)
         {
             _firstContent = timestamp;
         }
+        else if ((_gapTicks ??= new List<long>(64)).Count < MaxGapsPerRequest)
+        {
+            _gapTicks.Add(timestamp - _lastContent); // Stopwatch ticks: converted once, in Finish
+        }
 
         _lastContent = timestamp;
         _contentChunks++;
-        _contentChars += text.Length;
+        _contentChars += chars;
     }
 
     /// <summary>The record of this request. <paramref name="streamed"/>: content chunks were timed as they arrived.</summary>
@@ -152,13 +118,25 @@ public sealed class ResponseMeter(InferenceApi api, long startTimestamp)
             Estimated = estimated && outcome != Telemetry.Scraping.Engines.RequestOutcomes.Error,
             TtftSeconds = ttft,
             TpotSeconds = tpot,
+            ChunkGapsSeconds = streamed && tpot is not null && output == _contentChunks ? GapsSeconds() : null,
             E2eSeconds = e2e,
         };
     }
 
-    private static string Text(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
+    /// <summary>The gaps between consecutive content chunks in seconds; only when one chunk carried one token (see RequestRecord).</summary>
+    private double[]? GapsSeconds()
+    {
+        if (_gapTicks is not { Count: > 0 } ticks)
+        {
+            return null;
+        }
 
-    private static long? Integer(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) && n >= 0 ? n : null;
+        var seconds = new double[ticks.Count];
+        for (var i = 0; i < seconds.Length; i++)
+        {
+            seconds[i] = ticks[i] / (double)Stopwatch.Frequency;
+        }
+
+        return seconds;
+    }
 }

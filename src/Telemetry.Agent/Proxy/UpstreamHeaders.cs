@@ -20,9 +20,11 @@ public static class UpstreamHeaders
                 continue;
             }
 
-            if (!to.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            // One value (nearly every header): the string overload, no boxed StringValues or enumerator per header.
+            var added = values.Count == 1 ? to.Headers.TryAddWithoutValidation(name, values[0]) : to.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            if (!added && to.Content is { } content)
             {
-                to.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                _ = values.Count == 1 ? content.Headers.TryAddWithoutValidation(name, values[0]) : content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
         }
     }
@@ -31,20 +33,24 @@ public static class UpstreamHeaders
     public static void CopyToClient(HttpResponseMessage from, HttpResponse to, bool bodyMayChange)
     {
         to.StatusCode = (int)from.StatusCode;
-        foreach (var (name, values) in from.Headers)
+        // NonValidated: the values as received, enumerated without parsing them or allocating a list per header.
+        foreach (var (name, values) in from.Headers.NonValidated)
         {
             if (!HopByHop.Contains(name))
             {
-                to.Headers[name] = new StringValues([.. values]);
+                to.Headers[name] = ToStringValues(values);
             }
         }
 
-        foreach (var (name, values) in from.Content.Headers)
+        foreach (var (name, values) in from.Content.Headers.NonValidated)
         {
             if (!(bodyMayChange && name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
             {
-                to.Headers[name] = new StringValues([.. values]);
+                to.Headers[name] = ToStringValues(values);
             }
         }
     }
+
+    private static StringValues ToStringValues(System.Net.Http.Headers.HeaderStringValues values) =>
+        values.Count == 1 ? new StringValues(values.ToString()) : new StringValues([.. values]);
 }

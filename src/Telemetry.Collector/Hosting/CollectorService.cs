@@ -17,6 +17,7 @@ public sealed class CollectorService : IDisposable
 {
     private readonly FleetState _fleet;
     private readonly SnapshotBuilder _snapshots;
+    private readonly HashSet<string> _nodeWindowLabels;
     private readonly TimeProvider _time;
     private readonly ScrapeCache _scrapeCache;
     private readonly Dictionary<string, double> _tierPrices;
@@ -33,6 +34,7 @@ public sealed class CollectorService : IDisposable
         Cost = new CostModel(options.Cost);
         NodeKpiWindows = CollectorOptionsValidator.ResolveNodeKpiWindows(options, Windows);
         _fleet = new FleetState(Windows, Cost, NodeKpiWindows);
+        _nodeWindowLabels = NodeKpiWindows.Select(w => w.Label).ToHashSet(StringComparer.Ordinal);
         _proxy = new Proxy.ProxyLedgerState(Windows);
         _snapshots = new SnapshotBuilder(_fleet, Windows, options.StaleAfterIntervals);
         Authorizer = new IngestAuthorizer(options.Auth);
@@ -102,7 +104,7 @@ public sealed class CollectorService : IDisposable
     {
         var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
         var proxy = _proxy.Snapshot(fleet.TakenMs, fleet);
-        fleet = Proxy.SketchPreference.Apply(fleet, proxy);
+        fleet = Proxy.SketchPreference.Apply(fleet, proxy, _nodeWindowLabels);
         Volatile.Write(ref _latest, fleet);
         return (fleet, proxy);
     }

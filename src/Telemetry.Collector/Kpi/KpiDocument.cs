@@ -39,13 +39,17 @@ public sealed record ByTokenType(double? Output, double? Input, double? Total)
         output is null && input is null && total is null ? null : new ByTokenType(output, input, total);
 }
 
-/// <summary>Quantiles of one latency histogram over the window, and its observation count.</summary>
+/// <summary>
+/// Quantiles of one latency histogram over the window, its observation count, and their source:
+/// <c>sketch</c>, <c>buckets</c> or <c>buckets_mixed</c> (as <c>inference_kpi_latency_source_info</c>).
+/// </summary>
 public sealed record LatencyQuantiles(
     [property: JsonPropertyName("p50")] double? P50,
     [property: JsonPropertyName("p90")] double? P90,
     [property: JsonPropertyName("p95")] double? P95,
     [property: JsonPropertyName("p99")] double? P99,
-    double Count);
+    double Count,
+    string Source);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -47,5 +47,5 @@ public static class KpiJson
         return new KpiDocument(snapshot.TakenMs / 1000.0, rows);
     }
 
-    private static LatencyQuantiles Quantiles(Windows.LatencyView h) => new(h.P50, h.P90, h.P95, h.P99, h.Count);
+    private static LatencyQuantiles Quantiles(Windows.LatencyView h) => new(h.P50, h.P90, h.P95, h.P99, h.Count, Metrics.SourceLabels.NameOf(h.Source));
 }

@@ -94,6 +94,15 @@ internal static class KpiFamilies
             }
         }
 
+        w.BeginFamily("inference_kpi_latency_source_info", MetricType.Gauge, "Always 1: where the scope's latency quantiles came from. sketch = the metering proxies' merged sketches (within 1%); buckets = the engines' histogram buckets; buckets_mixed = buckets because some servers had sketches and others only buckets.");
+        foreach (var k in s.Kpis)
+        {
+            foreach (var h in k.Latency)
+            {
+                w.WriteSample(k.ScopeSet, k.WindowSet, SourceLabels.Of(LatencyMetricLabel(h.Metric), h.Source), 1);
+            }
+        }
+
         w.BeginFamily("inference_kpi_ttft_slo_attainment_ratio", MetricType.Gauge, "Share of requests whose time to first token met the tier's objective (Collector:Tiers:N:TtftSloSeconds) over the window.");
         foreach (var k in s.Kpis)
         {

@@ -33,7 +33,7 @@ public static class ProxyKpiJson
                 k.CostPerMillionTokens(k.TotalTokens), tier is not null && tierPrices.TryGetValue(tier, out var price) ? k.TotalTokens * price / 1e6 : null,
                 new Dictionary<string, double>(StringComparer.Ordinal) { ["success"] = k.Success, ["error"] = k.Error, ["aborted"] = k.Aborted },
                 k.Sketches.Where(s => s.Sketch.Count > 0).ToDictionary(s => s.Metric, s => new Kpi.LatencyQuantiles(
-                    s.Sketch.Quantile(0.5), s.Sketch.Quantile(0.9), s.Sketch.Quantile(0.95), s.Sketch.Quantile(0.99), s.Sketch.Count), StringComparer.Ordinal)));
+                    s.Sketch.Quantile(0.5), s.Sketch.Quantile(0.9), s.Sketch.Quantile(0.95), s.Sketch.Quantile(0.99), s.Sketch.Count, "sketch"), StringComparer.Ordinal)));
         }
 
         return rows;

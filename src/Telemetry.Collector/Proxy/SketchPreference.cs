@@ -5,22 +5,25 @@ using Telemetry.Wire.Sketches;
 namespace Telemetry.Collector.Proxy;
 
 /// <summary>
-/// Where a server's metering proxy measured requests in a window, that server's latency KPIs come
-/// from the proxy's sketches instead of the engine's coarse buckets (DESIGN §4). Only <c>scope="server"</c>
-/// rows are replaced: wider scopes mix servers with and without proxies and keep the engine buckets.
+/// Where the metering proxies measured requests in a window, latency KPIs come from their merged sketches
+/// instead of the engines' coarse buckets (DESIGN §4): a server's from its own sketch, a wider scope's (node,
+/// site, pool, model, GPU model, tier, fleet) from the merge of its servers' sketches — but only when every
+/// server that may have observations there has one (<see cref="ScopeSketches"/>). Otherwise the scope keeps its
+/// engine buckets and says so (<see cref="LatencySource.BucketsMixed"/>): the two sources are never mixed.
 /// </summary>
 internal static class SketchPreference
 {
-    private static readonly (string Proxy, string Engine)[] Metrics = [("ttft", "ttft_seconds"), ("tpot", "tpot_seconds"), ("e2e", "e2e_seconds")];
-
-    public static FleetSnapshot Apply(FleetSnapshot fleet, ProxySnapshot proxy)
+    /// <summary>The snapshot with sketch latency where it applies; <paramref name="nodeWindows"/> are the window labels server KPIs are kept in (Collector:NodeKpiWindows), null = all.</summary>
+    public static FleetSnapshot Apply(FleetSnapshot fleet, ProxySnapshot proxy, IReadOnlySet<string>? nodeWindows = null)
     {
         var sketches = new Dictionary<(string Node, string Server, string Window), ProxyKpiView>();
+        var windows = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in proxy.Kpis)
         {
             if (k.Scope == ProxyScopes.Server)
             {
                 sketches[(k.Labels[0].Value, k.Labels[1].Value, k.Window)] = k;
+                windows.Add(k.Window);
             }
         }
 
@@ -29,28 +32,32 @@ internal static class SketchPreference
             return fleet;
         }
 
+        nodeWindows ??= windows;
+        var merged = ScopeSketches.Build(fleet, sketches, windows, nodeWindows);
         var kpis = new List<KpiView>(fleet.Kpis.Count);
         foreach (var k in fleet.Kpis)
         {
-            var node = k.ScopeLabels.FirstOrDefault(l => l.Key == "node").Value ?? "";
-            var server = k.ScopeLabels.FirstOrDefault(l => l.Key == "server").Value ?? "";
-            if (k.Scope != ScopeKind.Server || !sketches.TryGetValue((node, server, k.Window), out var p))
+            Dictionary<string, LatencyView>? latency = null;
+            var name = ScopeSketches.NameOf(k);
+            foreach (var (_, engineMetric) in ScopeSketches.Metrics)
             {
-                kpis.Add(k);
-                continue;
-            }
-
-            var latency = k.Latency.ToDictionary(l => l.Metric, StringComparer.Ordinal);
-            foreach (var (proxyMetric, engineMetric) in Metrics)
-            {
-                var sketch = p.Sketches.First(s => s.Metric == proxyMetric).Sketch;
-                if (sketch.Count > 0)
+                if (merged.Find(k.Scope, name, k.Window, engineMetric) is not { Merged.Count: > 0 } entry)
                 {
-                    latency[engineMetric] = ToLatencyView(engineMetric, sketch);
+                    continue;
+                }
+
+                latency ??= k.Latency.ToDictionary(l => l.Metric, StringComparer.Ordinal);
+                if (!entry.Missing)
+                {
+                    latency[engineMetric] = ToLatencyView(engineMetric, entry.Merged!) with { Source = LatencySource.Sketch };
+                }
+                else if (latency.TryGetValue(engineMetric, out var buckets))
+                {
+                    latency[engineMetric] = buckets with { Source = LatencySource.BucketsMixed };
                 }
             }
 
-            kpis.Add(k with { Latency = [.. latency.Values.OrderBy(l => l.Metric, StringComparer.Ordinal)] });
+            kpis.Add(latency is null ? k : k with { Latency = [.. latency.Values.OrderBy(l => l.Metric, StringComparer.Ordinal)] });
         }
 
         return fleet with { Kpis = kpis };

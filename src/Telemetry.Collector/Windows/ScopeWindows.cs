@@ -147,6 +147,9 @@ public sealed class ScopeWindows
 /// </summary>
 public readonly record struct LatencyView(string Metric, double[] Bounds, double Count, double Sum, double? P50, double? P90, double? P95, double? P99, double[]? Counts)
 {
+    /// <summary>Where the quantiles came from: engine buckets unless the proxies' sketches cover the whole scope (docs/kpis.md).</summary>
+    public LatencySource Source { get; init; }
+
     /// <summary>The view of per-bucket <paramref name="counts"/> (+Inf last) on <paramref name="bounds"/>; the counts are copied only if kept.</summary>
     public static LatencyView FromCounts(string metric, double[] bounds, ReadOnlySpan<double> counts, double sum, bool keepCounts = true)
     {
@@ -164,4 +167,17 @@ public readonly record struct LatencyView(string Metric, double[] Bounds, double
             HistogramQuantile.Estimate(0.99, bounds, counts),
             keepCounts ? counts.ToArray() : null);
     }
+}
+
+/// <summary>The source of a scope's latency quantiles, exported as <c>inference_kpi_latency_source_info{source}</c>.</summary>
+public enum LatencySource
+{
+    /// <summary>The engines' histogram buckets: no server of the scope had a proxy sketch in the window.</summary>
+    Buckets,
+
+    /// <summary>The merged proxy sketches of every server that had observations in the window (≤ 1% relative error).</summary>
+    Sketch,
+
+    /// <summary>Engine buckets although some servers had sketches: others had only buckets, and the two are never mixed.</summary>
+    BucketsMixed,
 }

@@ -77,6 +77,7 @@ public sealed class MeteringProxyTests : IAsyncLifetime
         var tpot = Assert.Single(s.Sketches, k => k.Metric == HistogramNames.Tpot);
         Assert.Equal(1ul, ttft.Count);
         Assert.InRange(tpot.Sum, 0.015, 5); // two 20-ms gaps over (3 − 1) tokens
+        Assert.Equal(2ul, tpot.Count); // one chunk per token: each gap is a value of the sketch
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class SketchPreferenceTests
     }
 
     [Fact]
-    public void A_server_with_proxy_sketches_gets_its_latency_from_them_and_other_scopes_keep_engine_buckets()
+    public void A_server_with_proxy_sketches_gets_its_latency_from_them_and_scopes_it_is_not_in_keep_engine_buckets()
     {
         var engine = LatencyView.FromCounts("e2e_seconds", [0.3, 1], [10, 0, 0], 1); // vLLM-like: nothing below 0.3 s
         var sketch = new LogSketch();
@@ -43,7 +43,9 @@ public sealed class SketchPreferenceTests
         }
 
         KeyValuePair<string, string>[] serverLabels = [new("node", "n1"), new("site", "s"), new("pool", "p"), new("server", "llama")];
-        var fleet = new FleetSnapshot(0, [],
+        var node = new NodeView("n1", "s", "p", true, 0, 0, "", [], [],
+            [new ServerView("llama", "vllm", "unified", "m", true, "", [], 0, [], LabelSet.Empty, "", LabelSet.Empty)], LabelSet.Empty);
+        var fleet = new FleetSnapshot(0, [node],
         [
             new KpiView(ScopeKind.Server, serverLabels, "1m", 60, 60, default, [engine], LabelSet.Empty, LabelSet.Empty),
             new KpiView(ScopeKind.Model, [new("model", "m")], "1m", 60, 60, default, [engine], LabelSet.Empty, LabelSet.Empty),
@@ -57,6 +59,8 @@ public sealed class SketchPreferenceTests
 
         var server = Assert.Single(result.Kpis, k => k.Scope == ScopeKind.Server).Latency.Single(l => l.Metric == "e2e_seconds");
         Assert.InRange(server.P50!.Value, 0.012 * 0.99, 0.012 * 1.01);
+        Assert.Equal(LatencySource.Sketch, server.Source);
+        // The server serves no stream of model "m" (its node view lists none), so the model scope is not its to change.
         Assert.Equal(engine, Assert.Single(result.Kpis, k => k.Scope == ScopeKind.Model).Latency.Single());
     }
 }
