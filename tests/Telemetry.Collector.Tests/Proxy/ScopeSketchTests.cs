@@ -168,6 +168,15 @@ public sealed class ScopeSketchTests
         Assert.Equal(LatencySource.Buckets, E2e(snap, ScopeKind.Server, "n3").Source);
         var json = KpiJson.Build(snap, "pool", "1m", new Dictionary<string, double>(), new Dictionary<string, double>());
         Assert.Equal("buckets_mixed", Assert.Single(json.Kpis).LatencySeconds!["e2e"].Source);
+
+        // On /metrics the source is written where it is not plain buckets: n3's own rows say nothing.
+        using var writer = new Telemetry.Exposition.ExpositionWriter(Telemetry.Exposition.ExpositionFormat.PrometheusText004);
+        Telemetry.Collector.Metrics.KpiFamilies.Render(writer, snap, new Dictionary<string, double>(), new Dictionary<string, double>());
+        var sources = System.Text.Encoding.UTF8.GetString(writer.WrittenMemory.Span).Split('\n')
+            .Where(l => l.StartsWith("inference_kpi_latency_source_info{", StringComparison.Ordinal)).ToList();
+        Assert.Contains(sources, l => l.Contains("scope=\"pool\"", StringComparison.Ordinal) && l.Contains("metric=\"e2e\",source=\"buckets_mixed\"", StringComparison.Ordinal));
+        Assert.Contains(sources, l => l.Contains("server=\"", StringComparison.Ordinal) && l.Contains("source=\"sketch\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(sources, l => l.Contains("source=\"buckets\"", StringComparison.Ordinal));
     }
 
     [Fact]
