@@ -1,29 +1,38 @@
 namespace Telemetry.Exposition;
 
 /// <summary>
-/// The buffers of one <see cref="ScrapeCache"/>: keeps the two largest returned arrays only, allocates exact sizes
-/// with some headroom, and lets go of an array more than half as large again as a render asks for. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+/// The buffers of one <see cref="ScrapeCache"/>: keeps the two most recently returned arrays and allocates exact sizes
+/// with some headroom. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
 /// would round each to a power of two and keep every size a growing render passed through (and more per core),
 /// holding several times the body for the life of the process. Two, because a render written on two threads
 /// (<see cref="ExpositionWriter.WriteConcurrently"/>) has two blocks: a collector scraped in one format holds one
 /// body's worth between scrapes; a second format's render allocates its own.
 /// </summary>
+/// <remarks>
+/// An array more than half as large again as a request is not handed out: the request gets a right-sized one, and the
+/// large one is let go once two newer arrays have been returned. So the first render's doubling growth does not stay
+/// resident, and a small render (another format's first, growing from 64 KB) does not take — or throw away — the
+/// large blocks the other format will ask for again.
+/// </remarks>
 internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
 {
     private const int Retained = 2;
 
     private readonly Lock _gate = new();
     private readonly byte[]?[] _retained = new byte[Retained][];
+    private readonly long[] _returnedAt = new long[Retained];
+    private long _returns;
 
     public override byte[] Rent(int minimumLength)
     {
         lock (_gate)
         {
-            // The smallest retained array that fits, so the larger one stays for the larger block.
+            // The smallest retained array that fits without being far too large.
             var best = -1;
             for (var i = 0; i < Retained; i++)
             {
-                if (_retained[i] is { } array && array.Length >= minimumLength && (best < 0 || array.Length < _retained[best]!.Length))
+                if (_retained[i] is { } array && array.Length >= minimumLength && array.Length - minimumLength <= minimumLength / 2
+                    && (best < 0 || array.Length < _retained[best]!.Length))
                 {
                     best = i;
                 }
@@ -33,13 +42,7 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
             {
                 var array = _retained[best]!;
                 _retained[best] = null;
-                if (array.Length - minimumLength <= minimumLength / 2)
-                {
-                    return array;
-                }
-
-                // Far too large: left over from a first render's doubling growth, or from a larger fleet. Holding it
-                // would keep up to twice the body resident for good; a right-sized one replaces it from now on.
+                return array;
             }
         }
 
@@ -53,26 +56,24 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
         ArgumentNullException.ThrowIfNull(array);
         lock (_gate)
         {
-            // Fill an empty place, else replace the smallest retained array if this one is larger (that one is garbage now).
-            var smallest = 0;
+            // An empty place, else the place returned to longest ago (that array is garbage now).
+            var oldest = 0;
             for (var i = 0; i < Retained; i++)
             {
                 if (_retained[i] is null)
                 {
-                    _retained[i] = array;
-                    return;
+                    oldest = i;
+                    break;
                 }
 
-                if (_retained[i]!.Length < _retained[smallest]!.Length)
+                if (_returnedAt[i] < _returnedAt[oldest])
                 {
-                    smallest = i;
+                    oldest = i;
                 }
             }
 
-            if (array.Length > _retained[smallest]!.Length)
-            {
-                _retained[smallest] = array;
-            }
+            _retained[oldest] = array;
+            _returnedAt[oldest] = ++_returns;
         }
     }
 }

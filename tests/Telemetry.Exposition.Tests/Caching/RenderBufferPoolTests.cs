@@ -3,7 +3,7 @@ namespace Telemetry.Exposition.Tests.Caching;
 public sealed class RenderBufferPoolTests
 {
     [Fact]
-    public void Only_the_two_largest_returned_arrays_are_kept_and_reused()
+    public void Only_the_two_most_recently_returned_arrays_are_kept_and_reused()
     {
         var pool = new RenderBufferPool();
         var small = pool.Rent(1000);
@@ -16,7 +16,7 @@ public sealed class RenderBufferPoolTests
 
         Assert.Same(middle, pool.Rent(3000)); // the smallest that fits, leaving the largest for the larger block...
         Assert.Same(large, pool.Rent(7000));
-        Assert.NotSame(small, pool.Rent(1000)); // ...and the smallest one let go
+        Assert.NotSame(small, pool.Rent(1000)); // ...and the one returned longest ago let go
     }
 
     [Fact]
@@ -32,18 +32,39 @@ public sealed class RenderBufferPoolTests
     }
 
     [Fact]
-    public void An_array_far_larger_than_asked_for_is_let_go_for_a_right_sized_one()
+    public void An_array_far_larger_than_asked_for_is_not_handed_out_and_goes_once_newer_ones_are_returned()
     {
         var pool = new RenderBufferPool();
         var grown = pool.Rent(10_000); // e.g. what a first render's doubling growth left
         pool.Return(grown);
 
-        var rightSized = pool.Rent(4_000);
+        var first = pool.Rent(4_000);
+        var second = pool.Rent(4_000);
 
-        Assert.NotSame(grown, rightSized);
-        Assert.InRange(rightSized.Length, 4_000, 4_500);
-        pool.Return(rightSized);
-        Assert.Same(rightSized, pool.Rent(4_000)); // the right-sized one is kept and reused
-        Assert.NotSame(grown, pool.Rent(9_000)); // the large one is gone
+        Assert.NotSame(grown, first);
+        Assert.NotSame(grown, second);
+        Assert.InRange(first.Length, 4_000, 4_500);
+        pool.Return(first);
+        pool.Return(second); // the two right-sized blocks replace the grown one
+        var again = pool.Rent(4_000);
+        Assert.True(ReferenceEquals(again, first) || ReferenceEquals(again, second), "a right-sized block is reused");
+        Assert.NotSame(grown, pool.Rent(9_000));
+    }
+
+    [Fact]
+    public void A_small_render_neither_takes_nor_throws_away_the_large_blocks_of_another_format()
+    {
+        var pool = new RenderBufferPool();
+        var blockA = pool.Rent(8_000);
+        var blockB = pool.Rent(7_000);
+        pool.Return(blockA);
+        pool.Return(blockB);
+
+        var small = pool.Rent(100); // another format's first render, starting small
+        Assert.NotSame(blockA, small);
+        Assert.NotSame(blockB, small);
+
+        Assert.Same(blockB, pool.Rent(7_000)); // both large blocks are still there for the next large render
+        Assert.Same(blockA, pool.Rent(8_000));
     }
 }
