@@ -49,11 +49,12 @@ internal sealed class ScopeSketches
         var result = new ScopeSketches();
         var scopes = new List<(ScopeKind Kind, string Name)>();
         var models = new HashSet<string>(StringComparer.Ordinal);
+        var gpuModels = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in fleet.Nodes)
         {
             foreach (var server in node.Servers)
             {
-                ScopesOf(node, server, scopes, models);
+                ScopesOf(node, server, scopes, models, gpuModels);
                 var singleModel = models.Count <= 1;
                 foreach (var window in windows)
                 {
@@ -122,7 +123,8 @@ internal sealed class ScopeSketches
         return entry;
     }
 
-    private static void ScopesOf(NodeView node, ServerView server, List<(ScopeKind, string)> scopes, HashSet<string> models)
+    /// <summary>The scopes a server counts in; <paramref name="models"/> and <paramref name="gpuModels"/> are reused scratch sets.</summary>
+    private static void ScopesOf(NodeView node, ServerView server, List<(ScopeKind, string)> scopes, HashSet<string> models, HashSet<string> gpuModels)
     {
         scopes.Clear();
         scopes.Add((ScopeKind.Server, ServerName(node.Node, server.Name)));
@@ -144,7 +146,7 @@ internal sealed class ScopeSketches
             }
         }
 
-        var gpuModels = new HashSet<string>(StringComparer.Ordinal);
+        gpuModels.Clear();
         foreach (var gpu in node.Gpus)
         {
             if (server.GpuUuids.Contains(gpu.Uuid, StringComparer.Ordinal) && gpuModels.Add(gpu.Name))
