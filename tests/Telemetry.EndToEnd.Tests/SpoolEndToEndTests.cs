@@ -85,7 +85,9 @@ public sealed class SpoolEndToEndTests(ITestOutputHelper output)
             var truth = SpoolTruth(spool);
             Assert.Equal(2, truth.Instances);
             Assert.True(truth.Reports >= 8, $"only {truth.Reports} reports spooled");
-            Assert.True(truth.OutputTokens > 3000, $"spooled reports carry {truth.OutputTokens} output tokens");
+            // At least two seconds of the engine's 300 tokens/s: how many more depends on how fast the first agent
+            // reads the engine on a loaded machine (a CI run spooled 1,706), and the checks below are relative.
+            Assert.True(truth.OutputTokens >= 600, $"spooled reports carry only {truth.OutputTokens} output tokens");
 
             var started = DateTime.UtcNow;
             agent = HostProcess.Start("Telemetry.Agent.Host", "telemetry-agent", ["run"], agentEnv);
