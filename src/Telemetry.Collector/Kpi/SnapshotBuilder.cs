@@ -141,9 +141,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         var i = 0;
         foreach (var g in node.Gpus.Values)
         {
-            gpus[i++] = new GpuView(g.Index, g.Uuid, g.Name, g.Source, g.Method, g.Energy.Total, g.PowerWatts, g.PowerLimitWatts,
-                g.UtilizationRatio, g.MemoryUsedBytes, g.MemoryTotalBytes, g.TemperatureCelsius, g.Lost, g.Labels(node), g.InfoLabels)
-            { Clocks = g.Clocks };
+            gpus[i++] = new GpuView(g.Index, g.Uuid, g.Name, g.Source, g.Method, g.Energy.Total, g.Gauges, g.Lost, g.Labels(node), g.InfoLabels);
         }
 
         Array.Sort(gpus, static (a, b) => a.Index.CompareTo(b.Index));

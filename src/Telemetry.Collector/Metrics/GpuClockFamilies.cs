@@ -22,10 +22,10 @@ internal static class GpuClockFamilies
         {
             foreach (var g in n.Gpus)
             {
-                var c = g.Clocks;
-                Write(w, g, Graphics, c.GraphicsHertz);
-                Write(w, g, Sm, c.SmHertz);
-                Write(w, g, Memory, c.MemoryHertz);
+                var c = g.Gauges;
+                Write(w, g, Graphics, c.GraphicsClockHertz);
+                Write(w, g, Sm, c.SmClockHertz);
+                Write(w, g, Memory, c.MemoryClockHertz);
             }
         }
 
@@ -34,10 +34,10 @@ internal static class GpuClockFamilies
         {
             foreach (var g in n.Gpus)
             {
-                var c = g.Clocks;
-                Write(w, g, Graphics, c.GraphicsMaxHertz);
-                Write(w, g, Sm, c.SmMaxHertz);
-                Write(w, g, Memory, c.MemoryMaxHertz);
+                var c = g.Gauges;
+                Write(w, g, Graphics, c.GraphicsClockMaxHertz);
+                Write(w, g, Sm, c.SmClockMaxHertz);
+                Write(w, g, Memory, c.MemoryClockMaxHertz);
             }
         }
     }

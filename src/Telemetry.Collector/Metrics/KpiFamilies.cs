@@ -126,8 +126,18 @@ internal static class KpiFamilies
         }
     }
 
-    /// <summary>Wire histogram keys (<c>ttft_seconds</c>) to the <c>metric</c> label values of DESIGN §5 (<c>ttft</c>).</summary>
-    internal static string LatencyMetricLabel(string key) => key.EndsWith("_seconds", StringComparison.Ordinal) ? key[..^"_seconds".Length] : key;
+    /// <summary>
+    /// Wire histogram keys (<c>ttft_seconds</c>) to the <c>metric</c> label values of DESIGN §5 (<c>ttft</c>). The known
+    /// keys map to constants: this runs for every latency row of a scrape (150,000 at 12,500 nodes).
+    /// </summary>
+    internal static string LatencyMetricLabel(string key) => key switch
+    {
+        "ttft_seconds" => "ttft",
+        "tpot_seconds" => "tpot",
+        "e2e_seconds" => "e2e",
+        "queue_seconds" => "queue",
+        _ => key.EndsWith("_seconds", StringComparison.Ordinal) ? key[..^"_seconds".Length] : key,
+    };
 
     private static void PerTokenType(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<KpiView, double, double?> value)
     {

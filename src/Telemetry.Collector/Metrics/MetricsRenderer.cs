@@ -112,12 +112,12 @@ internal static class MetricsRenderer
             }
         }
 
-        Gauge(w, s, "inference_gpu_power_watts", "GPU power draw as the device reports it.", static g => g.PowerWatts);
-        Gauge(w, s, "inference_gpu_power_limit_watts", "Enforced GPU power limit.", static g => g.PowerLimitWatts);
-        Gauge(w, s, "inference_gpu_utilization_ratio", "GPU utilization over the device's last sample period, 0 to 1.", static g => g.UtilizationRatio);
-        Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", static g => g.MemoryUsedBytes);
-        Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", static g => g.MemoryTotalBytes);
-        Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", static g => g.TemperatureCelsius);
+        Gauge(w, s, "inference_gpu_power_watts", "GPU power draw as the device reports it.", static g => g.Gauges.PowerWatts);
+        Gauge(w, s, "inference_gpu_power_limit_watts", "Enforced GPU power limit.", static g => g.Gauges.PowerLimitWatts);
+        Gauge(w, s, "inference_gpu_utilization_ratio", "GPU utilization over the device's last sample period, 0 to 1.", static g => g.Gauges.UtilizationRatio);
+        Gauge(w, s, "inference_gpu_memory_used_bytes", "GPU memory in use.", static g => g.Gauges.MemoryUsedBytes);
+        Gauge(w, s, "inference_gpu_memory_total_bytes", "GPU memory installed.", static g => g.Gauges.MemoryTotalBytes);
+        Gauge(w, s, "inference_gpu_temperature_celsius", "GPU core temperature.", static g => g.Gauges.TemperatureCelsius);
         GpuClockFamilies.Render(w, s);
     }
 

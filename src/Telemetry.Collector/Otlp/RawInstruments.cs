@@ -19,11 +19,11 @@ internal static class RawInstruments
         meter.CreateObservableCounter("inference_tokens", () => Tokens(snapshot()), "{token}", "Tokens processed, as the engine counts them, cumulative.");
         meter.CreateObservableCounter("inference_requests", () => Requests(snapshot()), "{request}", "Finished requests by outcome, cumulative.");
 
-        meter.CreateObservableGauge("inference_gpu_power_watts", () => Gpus(snapshot(), g => g.PowerWatts), "W", "GPU power draw as the device reports it.");
-        meter.CreateObservableGauge("inference_gpu_power_limit_watts", () => Gpus(snapshot(), g => g.PowerLimitWatts), "W", "Enforced GPU power limit.");
-        meter.CreateObservableGauge("inference_gpu_utilization_ratio", () => Gpus(snapshot(), g => g.UtilizationRatio), "1", "GPU utilization, 0 to 1.");
-        meter.CreateObservableGauge("inference_gpu_memory_used_bytes", () => Gpus(snapshot(), g => g.MemoryUsedBytes), "By", "GPU memory in use.");
-        meter.CreateObservableGauge("inference_gpu_temperature_celsius", () => Gpus(snapshot(), g => g.TemperatureCelsius), "Cel", "GPU core temperature.");
+        meter.CreateObservableGauge("inference_gpu_power_watts", () => Gpus(snapshot(), g => g.Gauges.PowerWatts), "W", "GPU power draw as the device reports it.");
+        meter.CreateObservableGauge("inference_gpu_power_limit_watts", () => Gpus(snapshot(), g => g.Gauges.PowerLimitWatts), "W", "Enforced GPU power limit.");
+        meter.CreateObservableGauge("inference_gpu_utilization_ratio", () => Gpus(snapshot(), g => g.Gauges.UtilizationRatio), "1", "GPU utilization, 0 to 1.");
+        meter.CreateObservableGauge("inference_gpu_memory_used_bytes", () => Gpus(snapshot(), g => g.Gauges.MemoryUsedBytes), "By", "GPU memory in use.");
+        meter.CreateObservableGauge("inference_gpu_temperature_celsius", () => Gpus(snapshot(), g => g.Gauges.TemperatureCelsius), "Cel", "GPU core temperature.");
         meter.CreateObservableGauge("inference_gpu_clock_hertz", () => Clocks(snapshot(), max: false), "Hz", "GPU clock frequency by domain.");
         meter.CreateObservableGauge("inference_gpu_clock_max_hertz", () => Clocks(snapshot(), max: true), "Hz", "Maximum GPU clock frequency by domain.");
 
@@ -67,10 +67,10 @@ internal static class RawInstruments
         {
             foreach (var g in n.Gpus)
             {
-                var c = g.Clocks;
-                Add(list, n, g, "graphics", max ? c.GraphicsMaxHertz : c.GraphicsHertz);
-                Add(list, n, g, "sm", max ? c.SmMaxHertz : c.SmHertz);
-                Add(list, n, g, "memory", max ? c.MemoryMaxHertz : c.MemoryHertz);
+                var c = g.Gauges;
+                Add(list, n, g, "graphics", max ? c.GraphicsClockMaxHertz : c.GraphicsClockHertz);
+                Add(list, n, g, "sm", max ? c.SmClockMaxHertz : c.SmClockHertz);
+                Add(list, n, g, "memory", max ? c.MemoryClockMaxHertz : c.MemoryClockHertz);
             }
         }
 

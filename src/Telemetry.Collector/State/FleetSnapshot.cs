@@ -20,16 +20,7 @@ public sealed record NodeView(string Node, string Site, string Pool, bool Up, do
 }
 
 public sealed record GpuView(uint Index, string Uuid, string Name, string Source, EnergyMethod Method, double EnergyJoulesTotal,
-    double? PowerWatts, double? PowerLimitWatts, double? UtilizationRatio, double? MemoryUsedBytes, double? MemoryTotalBytes,
-    double? TemperatureCelsius, bool Lost, LabelSet Labels, LabelSet InfoLabels)
-{
-    /// <summary>Current and maximum clocks in Hz as last reported; unknown ones null.</summary>
-    public GpuClockValues Clocks { get; init; }
-}
-
-/// <summary>A GPU's clocks in hertz, current and maximum per domain; null = the agent did not send it.</summary>
-public readonly record struct GpuClockValues(double? GraphicsHertz, double? SmHertz, double? MemoryHertz,
-    double? GraphicsMaxHertz, double? SmMaxHertz, double? MemoryMaxHertz);
+    GpuGauges Gauges, bool Lost, LabelSet Labels, LabelSet InfoLabels);
 
 public sealed record ServerView(string Name, string Engine, string Role, string ModelLabel, bool Up, string Error,
     IReadOnlyList<string> GpuUuids, double EnergyJoulesTotal, StreamView[] Streams, LabelSet Labels, string Tier, LabelSet NameSet);

@@ -14,13 +14,7 @@ internal sealed class GpuState(string uuid)
     public string Source { get; set; } = "";
     public EnergyMethod Method { get; set; }
     public CounterState Energy;
-    public double? PowerWatts { get; set; }
-    public double? PowerLimitWatts { get; set; }
-    public double? UtilizationRatio { get; set; }
-    public double? MemoryUsedBytes { get; set; }
-    public double? MemoryTotalBytes { get; set; }
-    public double? TemperatureCelsius { get; set; }
-    public GpuClockValues Clocks { get; set; }
+    public GpuGauges Gauges { get; set; }
     public bool Lost { get; set; }
 
     private CachedLabels<(string, string, string, uint, string, string)> _labels;
@@ -49,19 +43,7 @@ internal sealed class GpuState(string uuid)
         Source = Retained.Keep(Source, sample.Source);
         Method = sample.EnergyMethod;
         Lost = sample.Lost;
-        PowerWatts = Finite(sample.HasPowerWatts, sample.PowerWatts);
-        PowerLimitWatts = Finite(sample.HasPowerLimitWatts, sample.PowerLimitWatts);
-        UtilizationRatio = Finite(sample.HasUtilizationRatio, sample.UtilizationRatio);
-        MemoryUsedBytes = Finite(sample.HasMemoryUsedBytes, sample.MemoryUsedBytes);
-        MemoryTotalBytes = Finite(sample.HasMemoryTotalBytes, sample.MemoryTotalBytes);
-        TemperatureCelsius = Finite(sample.HasTemperatureCelsius, sample.TemperatureCelsius);
-        Clocks = new GpuClockValues(
-            Finite(sample.HasGraphicsClockHertz, sample.GraphicsClockHertz),
-            Finite(sample.HasSmClockHertz, sample.SmClockHertz),
-            Finite(sample.HasMemoryClockHertz, sample.MemoryClockHertz),
-            Finite(sample.HasGraphicsClockMaxHertz, sample.GraphicsClockMaxHertz),
-            Finite(sample.HasSmClockMaxHertz, sample.SmClockMaxHertz),
-            Finite(sample.HasMemoryClockMaxHertz, sample.MemoryClockMaxHertz));
+        Gauges = new GpuGauges(sample);
     }
 
     /// <summary>A gauge that is absent or not finite is unknown, not zero.</summary>

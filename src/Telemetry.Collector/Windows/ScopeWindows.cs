@@ -143,10 +143,44 @@ public sealed class ScopeWindows
 /// <summary>
 /// One latency histogram of a scope over a window: observation count and sum, the quantiles of DESIGN §5
 /// (linear interpolation in the reference <see cref="Bounds"/>; null when not estimable), and for tier scopes
-/// the per-bucket <see cref="Counts"/> (+Inf last).
+/// the per-bucket <see cref="Counts"/> (+Inf last). The quantiles are kept as plain doubles (NaN: not estimable)
+/// rather than nullable ones, which halves them: a fleet snapshot holds four of these per scope and window.
 /// </summary>
-public readonly record struct LatencyView(string Metric, double[] Bounds, double Count, double Sum, double? P50, double? P90, double? P95, double? P99, double[]? Counts)
+public readonly record struct LatencyView
 {
+    private readonly double _p50, _p90, _p95, _p99;
+
+    public LatencyView(string metric, double[] bounds, double count, double sum, double? p50, double? p90, double? p95, double? p99, double[]? counts)
+    {
+        Metric = metric;
+        Bounds = bounds;
+        Count = count;
+        Sum = sum;
+        _p50 = p50 ?? double.NaN;
+        _p90 = p90 ?? double.NaN;
+        _p95 = p95 ?? double.NaN;
+        _p99 = p99 ?? double.NaN;
+        Counts = counts;
+    }
+
+    public string Metric { get; }
+
+    public double[] Bounds { get; }
+
+    public double Count { get; }
+
+    public double Sum { get; }
+
+    public double? P50 => Known(_p50);
+
+    public double? P90 => Known(_p90);
+
+    public double? P95 => Known(_p95);
+
+    public double? P99 => Known(_p99);
+
+    public double[]? Counts { get; }
+
     /// <summary>Where the quantiles came from: engine buckets unless the proxies' sketches cover the whole scope (docs/kpis.md).</summary>
     public LatencySource Source { get; init; }
 
@@ -167,6 +201,8 @@ public readonly record struct LatencyView(string Metric, double[] Bounds, double
             HistogramQuantile.Estimate(0.99, bounds, counts),
             keepCounts ? counts.ToArray() : null);
     }
+
+    private static double? Known(double quantile) => double.IsNaN(quantile) ? null : quantile;
 }
 
 /// <summary>The source of a scope's latency quantiles, exported as <c>inference_kpi_latency_source_info{source}</c>.</summary>

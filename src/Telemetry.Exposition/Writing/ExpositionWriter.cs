@@ -40,7 +40,9 @@ public sealed class ExpositionWriter : IDisposable
     private int _ownSamples;
 
     private const int LabelValueTextSlots = 16;
-    private readonly (ulong Bits, byte[]? Text)[] _labelValueTexts = new (ulong, byte[]?)[LabelValueTextSlots];
+    private readonly (ulong Bits, byte[] Text)[] _labelValueTexts = new (ulong, byte[])[LabelValueTextSlots];
+    private int _labelValueTextCount;
+    private int _lastLabelValueText;
 
     /// <summary>The writer whose bytes follow this one's, after <see cref="WriteConcurrently"/>.</summary>
     private ExpositionWriter? _continuation;
@@ -506,20 +508,41 @@ public sealed class ExpositionWriter : IDisposable
     }
 
     /// <summary>
-    /// A <c>quantile</c> or <c>le</c> value as text, from a small direct-mapped cache: a scrape has a handful of distinct
-    /// ones (0.5, 0.9, 0.95, 0.99, +Inf) on hundreds of thousands of lines, each otherwise a shortest-digits search.
+    /// A <c>quantile</c> or <c>le</c> value as text, from a small cache: a scrape has a handful of distinct ones
+    /// (0.5, 0.9, 0.95, 0.99, +Inf) on hundreds of thousands of lines, each otherwise a shortest-digits search and an
+    /// array. The search starts after the last hit because summaries ask for their quantiles in the same order every
+    /// time, so a hit is usually the first entry looked at; past the capacity, entries are replaced in turn.
+    /// (A direct-mapped cache let 0.5 and 0.95 evict each other on every summary: 9 MB per scrape at 12,500 nodes.)
     /// </summary>
     private byte[] LabelValueText(double value)
     {
         ulong bits = BitConverter.DoubleToUInt64Bits(value);
-        ref var entry = ref _labelValueTexts[(int)((bits ^ (bits >> 32) ^ (bits >> 52)) & (LabelValueTextSlots - 1))];
-        if (entry.Text is null || entry.Bits != bits)
+        var count = _labelValueTextCount;
+        var i = _lastLabelValueText;
+        for (var k = 0; k < count; k++)
         {
-            Span<byte> text = stackalloc byte[GoFloat.MaxLength];
-            entry = (bits, text[..GoFloat.Format(value, text, _openMetrics)].ToArray());
+            i = i + 1 < count ? i + 1 : 0;
+            if (_labelValueTexts[i].Bits == bits)
+            {
+                _lastLabelValueText = i;
+                return _labelValueTexts[i].Text;
+            }
         }
 
-        return entry.Text;
+        Span<byte> text = stackalloc byte[GoFloat.MaxLength];
+        var encoded = text[..GoFloat.Format(value, text, _openMetrics)].ToArray();
+        if (count < LabelValueTextSlots)
+        {
+            i = _labelValueTextCount++;
+        }
+        else
+        {
+            i = (_lastLabelValueText + 1) % LabelValueTextSlots;
+        }
+
+        _labelValueTexts[i] = (bits, encoded);
+        _lastLabelValueText = i;
+        return encoded;
     }
 
     /// <summary>

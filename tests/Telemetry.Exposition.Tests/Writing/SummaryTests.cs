@@ -66,4 +66,46 @@ public sealed class SummaryTests
         Assert.Throws<ArgumentException>(() => w.WriteHistogram(LabelSet.Of(new Label("le", "1")), [1.0], [1.0], 1, 1));
         Assert.Equal("a=\"x\\\"\\n\"", LabelSet.Of(new Label("a", "x\"\n")).ToString());
     }
+
+    [Fact]
+    public void Summaries_with_the_usual_quantiles_allocate_nothing_once_their_texts_are_known()
+    {
+        // 0.5 and 0.95 shared a slot of the old direct-mapped cache and evicted each other on every summary.
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004, initialCapacity: 4 << 20);
+        w.BeginFamily("inference_kpi_latency_seconds", MetricType.Summary, "Latency quantiles.");
+        var labels = LabelSet.Of(new Label("scope", "fleet"));
+        ReadOnlySpan<(double, double)> quantiles = [(0.5, 0.25), (0.9, 0.5), (0.95, 0.75), (0.99, 1.5)];
+        w.WriteSummary(labels, LabelSet.Empty, LabelSet.Empty, quantiles, 40, 12.5);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            w.WriteSummary(labels, LabelSet.Empty, LabelSet.Empty, quantiles, 40, 12.5);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void More_distinct_quantiles_than_the_text_cache_holds_are_each_written_right()
+    {
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004);
+        w.BeginFamily("x_seconds", MetricType.Summary, "x");
+        var quantiles = Enumerable.Range(1, 40).Select(i => (i / 41.0, (double)i)).ToArray();
+        for (var round = 0; round < 3; round++)
+        {
+            w.WriteSummary([], quantiles, 40, 1);
+        }
+
+        w.Finish();
+        var lines = Encoding.UTF8.GetString(w.WrittenMemory.Span).Split('\n');
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < quantiles.Length; i++)
+            {
+                var (q, v) = quantiles[i];
+                Assert.Equal(FormattableString.Invariant($"x_seconds{{quantile=\"{q:R}\"}} {v:R}"), lines[2 + (round * (quantiles.Length + 2)) + i]);
+            }
+        }
+    }
 }
