@@ -63,12 +63,14 @@ internal static class ScaleRun
             var snapshotAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBeforeSnapshot;
 
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var render = Stopwatch.StartNew();
             using var scrape = service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).GetAwaiter().GetResult();
             render.Stop();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms, {snapshotAllocated / 1e6:N1} MB allocated; " +
-                $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms, {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
+                $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms ({cpu.TotalMilliseconds:N0} ms CPU), {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
             if (i == 0 && bodyPath is not null)
             {
                 File.WriteAllBytes(bodyPath, System.Buffers.BuffersExtensions.ToArray(scrape.Body)); // for a look at what the bytes are spent on

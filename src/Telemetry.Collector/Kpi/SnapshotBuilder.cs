@@ -26,7 +26,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
     {
         var endMs = nowMs - (SettleSeconds * 1000L);
         var nodes = new List<NodeView>();
-        var kpis = new List<KpiView>();
+        var aggregates = new List<KpiView>();
         foreach (var scope in fleet.Aggregates.All)
         {
             lock (scope.Sync)
@@ -37,44 +37,56 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
                     continue;
                 }
 
-                AddKpis(kpis, scope.Kind, scope.ScopeLabels, scope.KpiLabels, windows, _windowSets, scope.Windows, endMs);
+                AddKpis(aggregates, scope.Kind, scope.ScopeLabels, scope.KpiLabels, windows, _windowSets, scope.Windows, endMs);
             }
         }
 
         // Nodes are independent (each copied under its own lock), so the fleet is split across the cores:
-        // at 12,500 nodes the copies and KPI reads are most of a snapshot.
+        // at 12,500 nodes the copies and KPI reads are most of a snapshot. Nodes are put in name order first, so the
+        // parts come out in the snapshot's order (node rows after every aggregate row, server rows last) and only
+        // the few aggregate rows need sorting.
         var all = fleet.Nodes.ToArray();
+        Array.Sort(all, static (a, b) => string.CompareOrdinal(a.Node, b.Node));
         var parts = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, all.Length / MinNodesPerPart));
         var partNodes = new List<NodeView>[parts];
-        var partKpis = new List<KpiView>[parts];
+        var partNodeKpis = new List<KpiView>[parts];
+        var partServerKpis = new List<KpiView>[parts];
         Parallel.For(0, parts, p =>
         {
             var from = (int)((long)all.Length * p / parts);
             var to = (int)((long)all.Length * (p + 1) / parts);
             partNodes[p] = new List<NodeView>(to - from);
-            partKpis[p] = new List<KpiView>((to - from) * 3);
+            partNodeKpis[p] = new List<KpiView>(to - from);
+            partServerKpis[p] = new List<KpiView>((to - from) * 2);
+            var servers = new List<ServerState>();
             for (var i = from; i < to; i++)
             {
-                CopyNodeAndKpis(all[i], nowMs, endMs, partNodes[p], partKpis[p]);
+                CopyNodeAndKpis(all[i], nowMs, endMs, partNodes[p], partNodeKpis[p], partServerKpis[p], servers);
             }
         });
 
+        // A stable sort: a scope's windows stay in configuration order, as they are for nodes and servers.
+        var kpis = new List<KpiView>(aggregates.Count + partNodeKpis.Sum(k => k.Count) + partServerKpis.Sum(k => k.Count));
+        kpis.AddRange(aggregates.OrderBy(k => k.Scope).ThenBy(k => k.ScopeLabels, ScopeLabelOrder));
         nodes.Capacity = all.Length;
         for (var p = 0; p < parts; p++)
         {
             nodes.AddRange(partNodes[p]);
-            kpis.AddRange(partKpis[p]);
+            kpis.AddRange(partNodeKpis[p]);
         }
 
-        nodes.Sort((a, b) => string.CompareOrdinal(a.Node, b.Node));
-        kpis.Sort((a, b) => a.Scope != b.Scope ? a.Scope.CompareTo(b.Scope) : CompareLabels(a.ScopeLabels, b.ScopeLabels));
+        for (var p = 0; p < parts; p++)
+        {
+            kpis.AddRange(partServerKpis[p]);
+        }
+
         return new FleetSnapshot(nowMs, nodes, kpis);
     }
 
     /// <summary>Below this many nodes per core a snapshot is not worth splitting.</summary>
     private const int MinNodesPerPart = 500;
 
-    private void CopyNodeAndKpis(NodeState node, long nowMs, long endMs, List<NodeView> nodes, List<KpiView> kpis)
+    private void CopyNodeAndKpis(NodeState node, long nowMs, long endMs, List<NodeView> nodes, List<KpiView> nodeKpis, List<KpiView> serverKpis, List<ServerState> servers)
     {
         lock (node.Sync)
         {
@@ -88,12 +100,13 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             nodes.Add(CopyNode(node, up));
             if (up)
             {
-                AddNodeKpis(node, endMs, kpis);
+                AddNodeKpis(node, endMs, nodeKpis, serverKpis, servers);
             }
         }
     }
 
-    private void AddNodeKpis(NodeState node, long endMs, List<KpiView> kpis)
+    /// <summary>The node's rows, then its servers' rows in server name order (<paramref name="servers"/> is scratch space).</summary>
+    private void AddNodeKpis(NodeState node, long endMs, List<KpiView> nodeKpis, List<KpiView> serverKpis, List<ServerState> servers)
     {
         var nodeWindows = fleet.NodeWindows;
         if (nodeWindows.Count == 0)
@@ -101,10 +114,13 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             return;
         }
 
-        AddKpis(kpis, ScopeKind.Node, node.ScopeLabels, node.KpiLabels, nodeWindows, _nodeWindowSets, node.Windows, endMs);
-        foreach (var server in node.Servers.Values)
+        AddKpis(nodeKpis, ScopeKind.Node, node.ScopeLabels, node.KpiLabels, nodeWindows, _nodeWindowSets, node.Windows, endMs);
+        servers.Clear();
+        servers.AddRange(node.Servers.Values);
+        servers.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        foreach (var server in servers)
         {
-            AddKpis(kpis, ScopeKind.Server, server.ScopeLabels(node), server.KpiLabels(node), nodeWindows, _nodeWindowSets, server.Windows, endMs);
+            AddKpis(serverKpis, ScopeKind.Server, server.ScopeLabels(node), server.KpiLabels(node), nodeWindows, _nodeWindowSets, server.Windows, endMs);
         }
     }
 
@@ -120,6 +136,8 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
             }
         }
     }
+
+    private static readonly Comparer<IReadOnlyList<KeyValuePair<string, string>>> ScopeLabelOrder = Comparer<IReadOnlyList<KeyValuePair<string, string>>>.Create(CompareLabels);
 
     private static int CompareLabels(IReadOnlyList<KeyValuePair<string, string>> a, IReadOnlyList<KeyValuePair<string, string>> b)
     {

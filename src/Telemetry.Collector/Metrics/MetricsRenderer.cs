@@ -23,7 +23,10 @@ internal static class MetricsRenderer
         ("queue_seconds", "inference_request_queue_seconds", "Time requests waited in the engine's queue, from the engine's own buckets."),
     ];
 
-    /// <summary>Histogram families written by the first of the two concurrent groups; measured to balance the two.</summary>
+    /// <summary>
+    /// Histogram families written by the first of the two concurrent groups. With the attribution families in the first
+    /// group too, the two groups take the same time within ~10% at 12,500 nodes (without them the second took 100 ms longer).
+    /// </summary>
     private const int FirstGroupHistograms = 2;
 
     private static readonly LabelSet InputTokens = LabelSet.Of(new Label("token_type", "input"));
@@ -37,6 +40,7 @@ internal static class MetricsRenderer
     public static void Render(ExpositionWriter w, Action<ExpositionWriter> before, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
         IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous, Otlp.OtlpExportStats? exports = null)
     {
+        var streams = Streams(snapshot);
         w.WriteConcurrently(
             first =>
             {
@@ -45,13 +49,13 @@ internal static class MetricsRenderer
                 AgentHealthFamilies.Render(first, snapshot);
                 RenderGpus(first, snapshot);
                 RenderServers(first, snapshot);
-                RenderStreams(first, snapshot);
-                RenderHistograms(first, snapshot, Histograms.AsSpan(0, FirstGroupHistograms));
+                RenderStreams(first, streams);
+                AttributionFamilies.Render(first, snapshot, cost);
+                RenderHistograms(first, streams, Histograms.AsSpan(0, FirstGroupHistograms));
             },
             second =>
             {
-                RenderHistograms(second, snapshot, Histograms.AsSpan(FirstGroupHistograms));
-                AttributionFamilies.Render(second, snapshot, cost);
+                RenderHistograms(second, streams, Histograms.AsSpan(FirstGroupHistograms));
                 AttributionFamilies.RenderTiers(second, tierPrices, ttftSlos);
                 KpiFamilies.Render(second, snapshot, tierPrices, ttftSlos);
                 RenderSelf(second, snapshot, stats, lateIncrements, previous);
@@ -157,10 +161,10 @@ internal static class MetricsRenderer
         }
     }
 
-    private static void RenderStreams(ExpositionWriter w, FleetSnapshot s)
+    private static void RenderStreams(ExpositionWriter w, StreamView[] streams)
     {
         w.BeginFamily("inference_tokens", MetricType.Counter, "Tokens processed, as the engine counts them (input = prompt/prefill, output = generated).");
-        foreach (var st in Streams(s))
+        foreach (var st in streams)
         {
             if (st.InputTokensTotal is { } input)
             {
@@ -174,7 +178,7 @@ internal static class MetricsRenderer
         }
 
         w.BeginFamily("inference_requests", MetricType.Counter, "Finished requests by outcome (success, error, aborted).");
-        foreach (var st in Streams(s))
+        foreach (var st in streams)
         {
             foreach (var (outcome, total) in st.Requests)
             {
@@ -182,18 +186,18 @@ internal static class MetricsRenderer
             }
         }
 
-        StreamGauge(w, s, "inference_requests_running", "Requests the engine is executing now.", static st => st.Running);
-        StreamGauge(w, s, "inference_requests_waiting", "Requests waiting in the engine's queue now.", static st => st.Waiting);
-        StreamGauge(w, s, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", static st => st.KvCacheUsageRatio);
+        StreamGauge(w, streams, "inference_requests_running", "Requests the engine is executing now.", static st => st.Running);
+        StreamGauge(w, streams, "inference_requests_waiting", "Requests waiting in the engine's queue now.", static st => st.Waiting);
+        StreamGauge(w, streams, "inference_kv_cache_usage_ratio", "Fraction of the engine's KV cache in use, 0 to 1.", static st => st.KvCacheUsageRatio);
     }
 
-    private static void RenderHistograms(ExpositionWriter w, FleetSnapshot s, ReadOnlySpan<(string Key, string Family, string Help)> histograms)
+    private static void RenderHistograms(ExpositionWriter w, StreamView[] streams, ReadOnlySpan<(string Key, string Family, string Help)> histograms)
     {
         var counts = new double[64]; // one buffer for every read of this group; grown if an engine has more buckets
         foreach (var (key, family, help) in histograms)
         {
             w.BeginFamily(family, MetricType.Histogram, help);
-            foreach (var st in Streams(s))
+            foreach (var st in streams)
             {
                 if (st.Histograms.TryRead(key, ref counts, out var bounds, out var n, out var count, out var sum))
                 {
@@ -203,10 +207,10 @@ internal static class MetricsRenderer
         }
     }
 
-    private static void StreamGauge(ExpositionWriter w, FleetSnapshot s, string name, string help, Func<StreamView, double?> value)
+    private static void StreamGauge(ExpositionWriter w, StreamView[] streams, string name, string help, Func<StreamView, double?> value)
     {
         w.BeginFamily(name, MetricType.Gauge, help);
-        foreach (var st in Streams(s))
+        foreach (var st in streams)
         {
             if (value(st) is { } v)
             {
@@ -215,19 +219,33 @@ internal static class MetricsRenderer
         }
     }
 
-    /// <summary>Every stream, in node, server and stream order.</summary>
-    private static IEnumerable<StreamView> Streams(FleetSnapshot s)
+    /// <summary>
+    /// Every stream, in node, server and stream order: listed once per render for the eight families that walk them
+    /// (an iterator cost 5% of a render at 25,000 streams).
+    /// </summary>
+    private static StreamView[] Streams(FleetSnapshot s)
     {
+        var count = 0;
         foreach (var n in s.Nodes)
         {
             foreach (var sv in n.Servers)
             {
-                foreach (var st in sv.Streams)
-                {
-                    yield return st;
-                }
+                count += sv.Streams.Length;
             }
         }
+
+        var streams = new StreamView[count];
+        var i = 0;
+        foreach (var n in s.Nodes)
+        {
+            foreach (var sv in n.Servers)
+            {
+                sv.Streams.CopyTo(streams, i);
+                i += sv.Streams.Length;
+            }
+        }
+
+        return streams;
     }
 
     private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements, RenderStats previous)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 
 namespace Telemetry.Exposition;
 
@@ -338,24 +339,57 @@ public sealed class ExpositionWriter : IDisposable
             "Bucket counts are cumulative and never exceed the total count.");
 
         EncodeBounds(upperBounds);
-        for (int i = 0; i < upperBounds.Length; i++)
-        {
-            _buffer.WriteAscii(name);
-            _buffer.Write("_bucket{"u8);
-            if (!labels.IsEmpty)
-            {
-                _buffer.Write(labels.Encoded);
-                _buffer.Write((byte)',');
-            }
-
-            _buffer.Write(_leText.AsSpan(_leStarts[i], _leStarts[i + 1] - _leStarts[i]));
-            _buffer.Write((byte)'}');
-            WriteValue(cumulativeCounts[i]);
-        }
-
+        WriteFiniteBuckets(name, labels, cumulativeCounts[..upperBounds.Length]);
         WriteLine(name, "_bucket"u8, labels, "le=\""u8, double.PositiveInfinity, count);
         WriteLine(name, "_sum"u8, labels, default, null, sum);
         WriteLine(name, "_count"u8, labels, default, null, count);
+    }
+
+    /// <summary>
+    /// The finite bucket lines of one histogram series. They all start with the same <c>name_bucket{labels,</c>, so
+    /// the space for every line is asked for once, the prefix is encoded once and then copied, and each line adds its
+    /// pre-encoded <c>le</c> and its count: bucket lines are half of a fleet's exposition.
+    /// </summary>
+    private void WriteFiniteBuckets(string name, LabelSet labels, ReadOnlySpan<double> cumulativeCounts)
+    {
+        if (cumulativeCounts.IsEmpty)
+        {
+            return;
+        }
+
+        int prefixLength = name.Length + "_bucket{"u8.Length + (labels.IsEmpty ? 0 : labels.Encoded.Length + 1);
+        int longestLine = prefixLength + GoFloat.MaxLength + "le=\"\"} \n"u8.Length + GoFloat.MaxLength;
+        Span<byte> span = _buffer.GetSpan(checked(longestLine * cumulativeCounts.Length));
+        int at = Encoding.ASCII.GetBytes(name, span);
+        "_bucket{"u8.CopyTo(span[at..]);
+        at += "_bucket{"u8.Length;
+        if (!labels.IsEmpty)
+        {
+            labels.Encoded.CopyTo(span[at..]);
+            at += labels.Encoded.Length;
+            span[at++] = (byte)',';
+        }
+
+        Debug.Assert(at == prefixLength);
+        for (int i = 0; i < cumulativeCounts.Length; i++)
+        {
+            if (i > 0)
+            {
+                span[..prefixLength].CopyTo(span[at..]);
+                at += prefixLength;
+            }
+
+            var le = _leText.AsSpan(_leStarts[i], _leStarts[i + 1] - _leStarts[i]);
+            le.CopyTo(span[at..]);
+            at += le.Length;
+            span[at++] = (byte)'}';
+            span[at++] = (byte)' ';
+            at += GoFloat.Format(cumulativeCounts[i], span[at..], _openMetrics);
+            span[at++] = (byte)'\n';
+        }
+
+        _buffer.Advance(at);
+        _ownSamples += cumulativeCounts.Length;
     }
 
     /// <summary>
@@ -639,9 +673,11 @@ public sealed class ExpositionWriter : IDisposable
     private void WriteValue(double value)
     {
         _ownSamples++;
-        _buffer.Write((byte)' ');
-        _buffer.WriteDouble(value, _openMetrics);
-        _buffer.Write((byte)'\n');
+        Span<byte> span = _buffer.GetSpan(GoFloat.MaxLength + 2);
+        span[0] = (byte)' ';
+        int at = 1 + GoFloat.Format(value, span[1..], _openMetrics);
+        span[at++] = (byte)'\n';
+        _buffer.Advance(at);
     }
 
     /// <summary>The current family's name, checking it suits the writer method (Gauge stands for counter or gauge).</summary>

@@ -49,9 +49,11 @@ internal sealed class PooledUtf8Buffer : IDisposable
         _length += written;
     }
 
-    public void WriteDouble(double value, bool openMetrics)
+    /// <summary>Counts <paramref name="count"/> bytes written into the last <see cref="GetSpan"/> as written.</summary>
+    public void Advance(int count)
     {
-        _length += GoFloat.Format(value, GetSpan(GoFloat.MaxLength), openMetrics);
+        Debug.Assert(count >= 0 && _length + count <= Current.Length);
+        _length += count;
     }
 
     /// <summary>
@@ -124,7 +126,8 @@ internal sealed class PooledUtf8Buffer : IDisposable
     }
 
     /// <summary>Returns writable space of at least <paramref name="sizeHint"/> bytes after the written data.</summary>
-    private Span<byte> GetSpan(int sizeHint)
+    /// <remarks>Callers that write several pieces at once ask once, then <see cref="Advance"/> by what they wrote.</remarks>
+    public Span<byte> GetSpan(int sizeHint)
     {
         byte[] array = Current;
         if (array.Length - _length < sizeHint)
