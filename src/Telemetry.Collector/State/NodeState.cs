@@ -68,7 +68,7 @@ internal sealed class NodeState(string node, IReadOnlyList<WindowDuration> windo
     public string[] SourceErrors { get; set; } = [];
     public Dictionary<string, GpuState> Gpus { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ServerState> Servers { get; } = new(StringComparer.Ordinal);
-    public ScopeWindows Windows { get; } = new(windows);
+    public ScopeWindows Windows { get; } = new(windows, singlePrecision: true);
 
     /// <summary>Set (under <see cref="Sync"/>) when the node is forgotten; a late report then starts a fresh state.</summary>
     public bool Removed { get; set; }

@@ -19,7 +19,7 @@ internal sealed class ServerState(string name, IReadOnlyList<WindowDuration> win
     /// <summary>Sample time of the server's last applied scrape, on the collector's clock (Unix ms).</summary>
     public long LastSampleMs { get; set; }
     public Dictionary<string, StreamState> Streams { get; } = new(StringComparer.Ordinal);
-    public ScopeWindows Windows { get; } = new(windows);
+    public ScopeWindows Windows { get; } = new(windows, singlePrecision: true);
 
     /// <summary>Price tier of this server's tokens (from the agent's configuration), or empty.</summary>
     public string Tier { get; set; } = "";

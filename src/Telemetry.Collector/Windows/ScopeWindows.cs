@@ -16,13 +16,15 @@ public sealed class ScopeWindows
     private Dictionary<string, HistogramWindows>? _latency;
     private long _startMs = long.MinValue;
 
-    public ScopeWindows(IReadOnlyList<WindowDuration> windows)
+    /// <param name="windows">The scope's windows.</param>
+    /// <param name="singlePrecision">True for node and server scopes: their slots in single precision (<see cref="SingleSlot"/>).</param>
+    public ScopeWindows(IReadOnlyList<WindowDuration> windows, bool singlePrecision = false)
     {
         _windows = windows;
         _rings = new WindowRing[windows.Count];
         for (var i = 0; i < windows.Count; i++)
         {
-            _rings[i] = new WindowRing(windows[i].SlotSeconds, windows[i].Seconds / windows[i].SlotSeconds);
+            _rings[i] = new WindowRing(windows[i].SlotSeconds, windows[i].Seconds / windows[i].SlotSeconds, singlePrecision);
         }
     }
 

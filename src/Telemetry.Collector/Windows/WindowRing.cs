@@ -12,20 +12,33 @@ public sealed class WindowRing
     /// <summary>Extra slots beyond the window, for the settle delay and late reports.</summary>
     public const int SlackSlots = 3;
 
-    private readonly Accumulation[] _slots;
+    // Exactly one of the two holds the slots (see SingleSlot for when single precision is used).
+    private readonly Accumulation[]? _slots;
+    private readonly SingleSlot[]? _singleSlots;
     private readonly long[] _slotIndex;
     private readonly long _slotMs;
     private long _newestIndex = long.MinValue;
 
-    public WindowRing(int slotSeconds, int windowSlots)
+    /// <param name="slotSeconds">Width of a slot.</param>
+    /// <param name="windowSlots">Slots that make up the window.</param>
+    /// <param name="singlePrecision">Slots in single precision: for scopes whose slots receive a few reports (a node, a server).</param>
+    public WindowRing(int slotSeconds, int windowSlots, bool singlePrecision = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slotSeconds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(windowSlots, 1);
         SlotSeconds = slotSeconds;
         SlotCount = windowSlots;
         _slotMs = slotSeconds * 1000L;
-        _slots = new Accumulation[windowSlots + SlackSlots];
-        _slotIndex = new long[_slots.Length];
+        if (singlePrecision)
+        {
+            _singleSlots = new SingleSlot[windowSlots + SlackSlots];
+        }
+        else
+        {
+            _slots = new Accumulation[windowSlots + SlackSlots];
+        }
+
+        _slotIndex = new long[windowSlots + SlackSlots];
         Array.Fill(_slotIndex, long.MinValue);
     }
 
@@ -55,7 +68,7 @@ public sealed class WindowRing
         var dropped = 0.0;
         var first = FloorDiv(fromMs, _slotMs);
         var last = FloorDiv(toMs - 1, _slotMs);
-        var min = Math.Max(first, last - _slots.Length + 1); // older slots would be dropped anyway
+        var min = Math.Max(first, last - _slotIndex.Length + 1); // older slots would be dropped anyway
         if (min > first)
         {
             dropped = ((min * _slotMs) - fromMs) / span;
@@ -78,12 +91,12 @@ public sealed class WindowRing
     public Accumulation Sum(long endSlotExclusive, int slots)
     {
         var total = default(Accumulation);
-        for (var i = endSlotExclusive - Math.Min(slots, _slots.Length); i < endSlotExclusive; i++)
+        for (var i = endSlotExclusive - Math.Min(slots, _slotIndex.Length); i < endSlotExclusive; i++)
         {
             var at = Index(i);
             if (_slotIndex[at] == i)
             {
-                total.Add(_slots[at]);
+                total.Add(_slots is not null ? _slots[at] : _singleSlots![at].ToAccumulation());
             }
         }
 
@@ -95,29 +108,47 @@ public sealed class WindowRing
 
     private bool Place(long slot, in Accumulation value)
     {
-        if (slot + _slots.Length <= _newestIndex)
+        if (slot + _slotIndex.Length <= _newestIndex)
         {
             return false; // older than anything the ring still holds
         }
 
         var at = Index(slot);
-        if (_slotIndex[at] != slot)
+        var reuse = _slotIndex[at] != slot;
+        if (reuse)
         {
             if (_slotIndex[at] > slot)
             {
                 return false;
             }
 
-            _slots[at] = default;
             _slotIndex[at] = slot;
         }
 
-        _slots[at].Add(value);
+        if (_slots is not null)
+        {
+            if (reuse)
+            {
+                _slots[at] = default;
+            }
+
+            _slots[at].Add(value);
+        }
+        else
+        {
+            if (reuse)
+            {
+                _singleSlots![at] = default;
+            }
+
+            _singleSlots![at].Add(value);
+        }
+
         _newestIndex = Math.Max(_newestIndex, slot);
         return true;
     }
 
-    private int Index(long slot) => (int)(((slot % _slots.Length) + _slots.Length) % _slots.Length);
+    private int Index(long slot) => (int)(((slot % _slotIndex.Length) + _slotIndex.Length) % _slotIndex.Length);
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a + 1) / b) - 1;
 }

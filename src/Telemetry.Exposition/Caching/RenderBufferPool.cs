@@ -2,14 +2,14 @@ namespace Telemetry.Exposition;
 
 /// <summary>
 /// The buffers of one <see cref="ScrapeCache"/>: keeps the two most recently returned arrays and allocates exact sizes
-/// with some headroom. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+/// with a little headroom. A fleet-scale exposition is hundreds of megabytes; <see cref="System.Buffers.ArrayPool{T}.Shared"/>
 /// would round each to a power of two and keep every size a growing render passed through (and more per core),
 /// holding several times the body for the life of the process. Two, because a render written on two threads
 /// (<see cref="ExpositionWriter.WriteConcurrently"/>) has two blocks: a collector scraped in one format holds one
 /// body's worth between scrapes; a second format's render allocates its own.
 /// </summary>
 /// <remarks>
-/// An array more than half as large again as a request is not handed out: the request gets a right-sized one, and the
+/// An array more than an eighth larger than a request is not handed out: the request gets a right-sized one, and the
 /// large one is let go once two newer arrays have been returned. So the first render's doubling growth does not stay
 /// resident, and a small render (another format's first, growing from 64 KB) does not take — or throw away — the
 /// large blocks the other format will ask for again.
@@ -31,7 +31,7 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
             var best = -1;
             for (var i = 0; i < Retained; i++)
             {
-                if (_retained[i] is { } array && array.Length >= minimumLength && array.Length - minimumLength <= minimumLength / 2
+                if (_retained[i] is { } array && array.Length >= minimumLength && array.Length - minimumLength <= minimumLength / 8
                     && (best < 0 || array.Length < _retained[best]!.Length))
                 {
                     best = i;
@@ -46,8 +46,10 @@ internal sealed class RenderBufferPool : System.Buffers.ArrayPool<byte>
             }
         }
 
-        // 1/8 headroom: the next render of a slowly growing fleet still fits.
-        var length = (int)Math.Min(Array.MaxLength, minimumLength + ((long)minimumLength / 8));
+        // 1/64 headroom: the next render still fits when its numbers have a few more digits. A fleet that grew more
+        // costs a copy into a block an eighth larger (PooledUtf8Buffer.Grow), once; larger headroom would be held by
+        // every render (1/8 was 130 MB at 12,500 nodes).
+        var length = (int)Math.Min(Array.MaxLength, minimumLength + ((long)minimumLength / 64));
         return GC.AllocateUninitializedArray<byte>(length);
     }
 

@@ -108,4 +108,38 @@ public sealed class ScopeWindowsTests
         Assert.Equal(3600, c3600);
         Assert.Equal(3600, hour.OutputTokens, 6); // ends at 7,200 s (a 120-s edge), not 7,205 s
     }
+
+    [Fact]
+    public void A_single_precision_ring_sums_what_a_double_ring_sums_within_a_millionth()
+    {
+        var doubles = new WindowRing(slotSeconds: 2, windowSlots: 30);
+        var singles = new WindowRing(slotSeconds: 2, windowSlots: 30, singlePrecision: true);
+        var random = new Random(11);
+        for (var t = 0L; t < 60_000; t += 1_000) // one node's reports: 1 s apart, slot edges not aligned to them
+        {
+            var value = new Accumulation
+            {
+                InputTokens = random.Next(0, 20_000),
+                OutputTokens = random.NextDouble() * 5_000,
+                EnergyJoules = 700 + (random.NextDouble() * 5_600),
+                EnergyCostUsd = random.NextDouble() * 1e-4,
+                GpuSeconds = 8,
+                IdleEnergyJoules = random.NextDouble() < 0.5 ? 0 : 123.456789,
+            };
+            doubles.Add(t + 300, t + 1_300, value);
+            singles.Add(t + 300, t + 1_300, value);
+        }
+
+        var end = doubles.EndSlot(61_300);
+        var exact = doubles.Sum(end, 30);
+        var single = singles.Sum(end, 30);
+        Assert.True(exact.EnergyJoules > 0 && exact.IdleEnergyJoules > 0);
+        foreach (var (a, b) in (ReadOnlySpan<(double, double)>)[(exact.InputTokens, single.InputTokens), (exact.OutputTokens, single.OutputTokens),
+            (exact.EnergyJoules, single.EnergyJoules), (exact.EnergyCostUsd, single.EnergyCostUsd), (exact.GpuSeconds, single.GpuSeconds), (exact.IdleEnergyJoules, single.IdleEnergyJoules)])
+        {
+            Assert.InRange(Math.Abs(a - b) / a, 0, 1e-6);
+        }
+
+        Assert.Equal(0, single.UnpricedEnergyJoules); // zero stays exactly zero: withheld KPIs depend on it
+    }
 }

@@ -9,13 +9,13 @@ public sealed class RenderBufferPoolTests
         var small = pool.Rent(1000);
         var middle = pool.Rent(4000);
         var large = pool.Rent(8000);
-        Assert.InRange(small.Length, 1000, 1125); // exact size plus 1/8 headroom, not a power of two
+        Assert.InRange(small.Length, 1000, 1015); // exact size plus 1/64 headroom, not a power of two
         pool.Return(small);
         pool.Return(middle);
         pool.Return(large);
 
-        Assert.Same(middle, pool.Rent(3000)); // the smallest that fits, leaving the largest for the larger block...
-        Assert.Same(large, pool.Rent(7000));
+        Assert.Same(middle, pool.Rent(3700)); // one that fits without being far too large, leaving the largest for the larger block...
+        Assert.Same(large, pool.Rent(7300));
         Assert.NotSame(small, pool.Rent(1000)); // ...and the one returned longest ago let go
     }
 
@@ -43,7 +43,7 @@ public sealed class RenderBufferPoolTests
 
         Assert.NotSame(grown, first);
         Assert.NotSame(grown, second);
-        Assert.InRange(first.Length, 4_000, 4_500);
+        Assert.InRange(first.Length, 4_000, 4_062);
         pool.Return(first);
         pool.Return(second); // the two right-sized blocks replace the grown one
         var again = pool.Rent(4_000);
@@ -66,5 +66,45 @@ public sealed class RenderBufferPoolTests
 
         Assert.Same(blockB, pool.Rent(7_000)); // both large blocks are still there for the next large render
         Assert.Same(blockA, pool.Rent(8_000));
+    }
+
+    [Fact]
+    public void A_writer_started_from_an_earlier_render_size_grows_by_an_eighth_and_one_started_small_doubles()
+    {
+        var hinted = RentedSizes(initialCapacity: 2 << 20, write: (2 << 20) + 1000);
+        Assert.Equal(2 << 20, hinted[0]);
+        Assert.InRange(hinted[1], (2 << 20) + (2 << 17), (2 << 20) + (2 << 17) + 64); // + 1/8, not twice the block
+
+        var small = RentedSizes(initialCapacity: 64 << 10, write: 300 << 10);
+        Assert.Equal([64 << 10, 128 << 10, 256 << 10, 512 << 10], small);
+    }
+
+    private static List<int> RentedSizes(int initialCapacity, int write)
+    {
+        var pool = new SizeRecordingPool();
+        using var w = new ExpositionWriter(ExpositionFormat.PrometheusText004, initialCapacity, pool);
+        w.BeginFamily("x", MetricType.Gauge, "x");
+        var labels = LabelSet.Of(new Label("node", new string('n', 100)));
+        while (w.WrittenMemory.Length < write)
+        {
+            w.WriteSample(labels, 1);
+        }
+
+        return pool.Sizes;
+    }
+
+    private sealed class SizeRecordingPool : System.Buffers.ArrayPool<byte>
+    {
+        public List<int> Sizes { get; } = [];
+
+        public override byte[] Rent(int minimumLength)
+        {
+            Sizes.Add(minimumLength);
+            return new byte[minimumLength];
+        }
+
+        public override void Return(byte[] array, bool clearArray = false)
+        {
+        }
     }
 }
