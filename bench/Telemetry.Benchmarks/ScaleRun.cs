@@ -59,6 +59,7 @@ internal static class ScaleRun
         // working set printed at the end are what a collector holding this fleet holds.
         Array.Clear(reports);
         Console.WriteLine($"managed heap without the templates: {GC.GetTotalMemory(true) / 1e6:N0} MB; {(GCSettings.IsServerGC ? "server" : "workstation")} GC (the collector host runs server GC: set DOTNET_gcServer=1 to match it)");
+        using var process = Process.GetCurrentProcess();
         for (var i = 0; i < renders; i++)
         {
             GC.Collect();
@@ -68,13 +69,15 @@ internal static class ScaleRun
             snapshotTimer.Stop();
             var snapshotAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBeforeSnapshot;
 
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var render = Stopwatch.StartNew();
             using var scrape = service.RenderMetricsAsync(ExpositionFormat.PrometheusText004, default).GetAwaiter().GetResult();
             render.Stop();
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            process.Refresh();
+            var cpu = process.TotalProcessorTime - cpuBefore;
             Console.WriteLine($"run {i + 1}: KPI snapshot (all scopes × windows, {snapshot.Kpis.Count:N0} rows) {snapshotTimer.Elapsed.TotalMilliseconds:N0} ms, {snapshotAllocated / 1e6:N1} MB allocated; " +
                 $"/metrics render {render.Elapsed.TotalMilliseconds:N0} ms ({cpu.TotalMilliseconds:N0} ms CPU), {scrape.Body.Length / 1e6:N1} MB body, {allocated / 1e6:N1} MB allocated");
             if (i == 0 && bodyPath is not null)
@@ -84,7 +87,7 @@ internal static class ScaleRun
         }
 
         GC.Collect();
-        using var process = Process.GetCurrentProcess();
+        process.Refresh();
         var heap = GC.GetTotalMemory(true);
         var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         Console.WriteLine($"managed heap {heap / 1e6:N0} MB ({info.FragmentedBytes / 1e6:N0} MB of it free space between objects; {info.TotalCommittedBytes / 1e6:N0} MB committed by the GC), working set {process.WorkingSet64 / 1e6:N0} MB");

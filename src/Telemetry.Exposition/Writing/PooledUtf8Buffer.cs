@@ -15,7 +15,7 @@ internal sealed class PooledUtf8Buffer : IDisposable
     private const int MinimumCapacity = 256;
 
     /// <summary>A start at least this large is a size hint from an earlier render (see <see cref="Grow"/>).</summary>
-    internal const int HintedCapacity = 1 << 20;
+    private const int HintedCapacity = 1 << 20;
 
     private readonly ArrayPool<byte> _pool;
     private readonly int _initialCapacity;
