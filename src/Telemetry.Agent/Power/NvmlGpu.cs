@@ -26,9 +26,9 @@ internal sealed class NvmlGpu
     private DateTimeOffset _nextReopen;
     private string? _pciBusId;
     private string? _architecture;
-    private double? _graphicsMaxHertz;
-    private double? _smMaxHertz;
-    private double? _memoryMaxHertz;
+    private MaxClock _graphicsMax;
+    private MaxClock _smMax;
+    private MaxClock _memoryMax;
 
     public NvmlGpu(NvmlLibrary library, NvmlDevice device, ILogger logger, TimeProvider time)
     {
@@ -149,20 +149,34 @@ internal sealed class NvmlGpu
     /// <summary>
     /// Optional readings, like temperature: NOT_SUPPORTED (or any failure) leaves a clock unknown. GPU_IS_LOST is
     /// caught by the energy and power reads before these; one arriving here just leaves the clock unknown.
-    /// A maximum is a property of the device, so once read it is kept (three NVML calls fewer per interval).
+    /// A maximum is a property of the device, so once answered — a value, or NOT_SUPPORTED — it is not asked again
+    /// (three NVML calls fewer per interval); other failures are asked again next interval.
     /// </summary>
-    private GpuClocks ReadClocks(NvmlDevice device)
+    private GpuClocks ReadClocks(NvmlDevice device) => new(
+        Value(device.ReadClockHertz(NvmlClockType.Graphics)),
+        Value(device.ReadClockHertz(NvmlClockType.Sm)),
+        Value(device.ReadClockHertz(NvmlClockType.Memory)),
+        _graphicsMax.Read(device, NvmlClockType.Graphics),
+        _smMax.Read(device, NvmlClockType.Sm),
+        _memoryMax.Read(device, NvmlClockType.Memory));
+
+    /// <summary>A domain's maximum clock, asked until the device answers for good.</summary>
+    private struct MaxClock
     {
-        _graphicsMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Graphics));
-        _smMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Sm));
-        _memoryMaxHertz ??= Value(device.ReadMaxClockHertz(NvmlClockType.Memory));
-        return new(
-            Value(device.ReadClockHertz(NvmlClockType.Graphics)),
-            Value(device.ReadClockHertz(NvmlClockType.Sm)),
-            Value(device.ReadClockHertz(NvmlClockType.Memory)),
-            _graphicsMaxHertz,
-            _smMaxHertz,
-            _memoryMaxHertz);
+        private double? _hertz;
+        private bool _answered;
+
+        public double? Read(NvmlDevice device, NvmlClockType clock)
+        {
+            if (!_answered)
+            {
+                var r = device.ReadMaxClockHertz(clock);
+                _answered = r.IsSuccess || r.Status == NvmlReturn.NotSupported;
+                _hertz = r.IsSuccess ? r.Value : null;
+            }
+
+            return _hertz;
+        }
     }
 
     private static IReadOnlyList<MigInstanceReading> ReadMig(NvmlDevice device)

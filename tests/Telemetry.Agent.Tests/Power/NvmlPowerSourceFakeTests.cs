@@ -87,6 +87,23 @@ public sealed class NvmlPowerSourceFakeTests
     }
 
     [Fact]
+    public void A_maximum_clock_the_gpu_does_not_support_is_asked_once_like_one_it_does()
+    {
+        FakeNvml.Configure("devices=2\ndevice1.clocks=max_unsupported");
+        using var source = new NvmlPowerSource(FakeNvml.MainPath, NullLogger.Instance, new ManualClock());
+        source.Read(); // the first read asks both GPUs for their maxima
+
+        var before = (FakeNvml.DeviceCalls(0), FakeNvml.DeviceCalls(1));
+        source.Read();
+        source.Read();
+        var supported = FakeNvml.DeviceCalls(0) - before.Item1;
+        var unsupported = FakeNvml.DeviceCalls(1) - before.Item2;
+
+        Assert.True(supported > 0, "the fake counts device calls");
+        Assert.Equal(supported, unsupported); // was three calls more per read: NOT_SUPPORTED maxima asked again
+    }
+
+    [Fact]
     public void Lost_gpu_is_marked_others_continue_and_it_recovers_when_it_returns()
     {
         FakeNvml.Configure("devices=2\nenergy_update_ms=0\ndevice0.power_w=100\ndevice1.power_w=200");

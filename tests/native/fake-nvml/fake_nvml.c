@@ -615,6 +615,17 @@ EXPORT void fakeNvmlSetLost(int index, int lost)
     pthread_mutex_unlock(&g_lock);
 }
 
+/* Device calls device `index` has answered since the last configure (any call that resolved the handle). */
+EXPORT long long fakeNvmlDeviceCalls(int index)
+{
+    long long calls = -1;
+    pthread_mutex_lock(&g_lock);
+    if (index >= 0 && index < FAKE_MAX_DEVICES)
+        calls = g_config.devices[index].calls;
+    pthread_mutex_unlock(&g_lock);
+    return calls;
+}
+
 void reload_device_locked(fake_device *d)
 {
     d->energy_offset = fake_energy_mw_ns(d, quantised_ns(now_ns()));

@@ -43,6 +43,10 @@ internal static partial class FakeNvml
     [LibraryImport(Library, EntryPoint = "fakeNvmlSetLost")]
     internal static partial void SetLost(int index, [MarshalAs(UnmanagedType.I4)] bool lost);
 
+    /// <summary>Calls device <paramref name="index"/> has answered since the last <see cref="Configure"/>.</summary>
+    [LibraryImport(Library, EntryPoint = "fakeNvmlDeviceCalls")]
+    internal static partial long DeviceCalls(int index);
+
     [LibraryImport(Library, EntryPoint = "fakeNvmlReloadDriver")]
     internal static partial void ReloadDriver();
 }
