@@ -19,6 +19,7 @@ internal sealed class PooledUtf8Buffer : IDisposable
 
     private readonly ArrayPool<byte> _pool;
     private readonly int _initialCapacity;
+    private bool _grownPastHint;
     private byte[]? _array;
     private int _length;
 
@@ -144,15 +145,17 @@ internal sealed class PooledUtf8Buffer : IDisposable
     }
 
     /// <summary>
-    /// Doubles, except past a large start that came from an earlier render's size: then the body is only a little
-    /// larger than last time (a fleet grew), and an eighth more is enough. Doubling a 600 MB block there would
-    /// hold 1.2 GB more for one render, which is why the render pool could otherwise not keep its headroom small.
+    /// Doubles, except the first time a large start that came from an earlier render's size is outgrown: then the body
+    /// is usually only a little larger than last time (a fleet grew), and an eighth more is enough. Doubling a 600 MB
+    /// block there would hold 1.2 GB more for one render, which is why the render pool could otherwise not keep its
+    /// headroom small. Later growth doubles again, so a body many times its hint still costs a few copies, not dozens.
     /// </summary>
     private byte[] Grow(byte[] current, int sizeHint)
     {
         long needed = (long)_length + sizeHint;
-        long step = _initialCapacity >= HintedCapacity && current.Length >= _initialCapacity ? current.Length / 8 : current.Length;
-        long grown = Math.Max((long)current.Length + step, needed);
+        bool firstPastHint = _initialCapacity >= HintedCapacity && !_grownPastHint;
+        _grownPastHint |= firstPastHint;
+        long grown = Math.Max((long)current.Length + (firstPastHint ? current.Length / 8 : current.Length), needed);
         if (needed > Array.MaxLength)
         {
             throw new InvalidOperationException("The exposition exceeds the largest possible byte array.");

@@ -69,11 +69,16 @@ public sealed class RenderBufferPoolTests
     }
 
     [Fact]
-    public void A_writer_started_from_an_earlier_render_size_grows_by_an_eighth_and_one_started_small_doubles()
+    public void A_writer_started_from_an_earlier_render_size_grows_by_an_eighth_once_and_one_started_small_doubles()
     {
         var hinted = RentedSizes(initialCapacity: 2 << 20, write: (2 << 20) + 1000);
         Assert.Equal(2 << 20, hinted[0]);
         Assert.InRange(hinted[1], (2 << 20) + (2 << 17), (2 << 20) + (2 << 17) + 64); // + 1/8, not twice the block
+        Assert.Equal(2, hinted.Count);
+
+        var outgrown = RentedSizes(initialCapacity: 2 << 20, write: 6 << 20); // a body three times its hint
+        Assert.Equal(4, outgrown.Count); // 2 MB, 2.25 MB, then doubling: 4.5 MB, 9 MB — not ten eighth-steps
+        Assert.InRange(outgrown[2], 2 * outgrown[1], (2 * outgrown[1]) + 64);
 
         var small = RentedSizes(initialCapacity: 64 << 10, write: 300 << 10);
         Assert.Equal([64 << 10, 128 << 10, 256 << 10, 512 << 10], small);
