@@ -92,10 +92,14 @@ public sealed class CollectorService : IDisposable
     /// <summary>Metering-proxy streams, placed with the node's clock offset as the fleet state just corrected it.</summary>
     private void ApplyProxyStreams(NodeReport report)
     {
-        if (report.Servers.Any(s => s.ProxyStreams.Count > 0))
+        for (var i = 0; i < report.Servers.Count; i++) // not LINQ: this runs for every report
         {
-            var offset = _fleet.TryGetNode(report.Node)?.ClockOffsetMs ?? 0;
-            _proxy.Apply(report, offset);
+            if (report.Servers[i].ProxyStreams.Count > 0)
+            {
+                var offset = _fleet.TryGetNode(report.Node)?.ClockOffsetMs ?? 0;
+                _proxy.Apply(report, offset);
+                return;
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using Google.Protobuf.Collections;
+using Telemetry.Collector.State;
 using Telemetry.Wire;
 
 namespace Telemetry.Collector.Ingest;
@@ -51,9 +53,9 @@ internal static class ReportValidator
             return "interval_seconds is not a finite non-negative number";
         }
 
-        if ((Id("node", r.Node, required: true) ?? Id("site", r.Site) ?? Id("pool", r.Pool) ?? Id("agent_instance_id", r.AgentInstanceId)) is { } idError)
+        if ((Id(".node", r.Node, required: true) ?? Id(".site", r.Site) ?? Id(".pool", r.Pool) ?? Id(".agent_instance_id", r.AgentInstanceId)) is { } idError)
         {
-            return idError;
+            return idError[1..];
         }
 
         if (r.Gpus.Count > MaxGpusPerNode || r.Servers.Count > MaxServersPerNode)
@@ -61,95 +63,135 @@ internal static class ReportValidator
             return $"too many GPUs or servers (limit {MaxGpusPerNode} each)";
         }
 
-        var uuids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < r.Gpus.Count; i++)
         {
             var g = r.Gpus[i];
-            if ((Id($"gpus[{i}].uuid", g.Uuid, required: true) ?? Id($"gpus[{i}].name", g.Name) ?? Counter($"gpus[{i}].energy_joules", g.EnergyJoules)) is { } e)
+            if ((Id(".uuid", g.Uuid, required: true) ?? Id(".name", g.Name) ?? Counter(".energy_joules", g.EnergyJoules)) is { } e)
             {
-                return e;
-            }
-
-            if (!uuids.Add(g.Uuid))
-            {
-                return $"gpus[{i}].uuid '{g.Uuid}' appears twice";
+                return $"gpus[{i}]{e}";
             }
         }
 
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (FirstRepeat(r.Gpus, static (a, b) => a.Uuid == b.Uuid, static g => g.Uuid) is var gpu and >= 0)
+        {
+            return $"gpus[{gpu}].uuid '{r.Gpus[gpu].Uuid}' appears twice";
+        }
+
         for (var i = 0; i < r.Servers.Count; i++)
         {
-            if (Server($"servers[{i}]", r.Servers[i]) is { } e)
+            if (Server(r.Servers[i]) is { } e)
             {
-                return e;
+                return $"servers[{i}]{e}";
             }
+        }
 
-            if (!names.Add(r.Servers[i].Name))
-            {
-                return $"servers[{i}].name '{r.Servers[i].Name}' appears twice";
-            }
+        if (FirstRepeat(r.Servers, static (a, b) => a.Name == b.Name, static s => s.Name) is var server and >= 0)
+        {
+            return $"servers[{server}].name '{r.Servers[server].Name}' appears twice";
         }
 
         return null;
     }
 
-    private static string? Server(string path, ServerSample s)
+    // Every check below answers with its problem relative to the element it was given (".name is empty"), and
+    // the caller puts the element's path in front only then: a valid report, checked for every request,
+    // allocates nothing (a path string per field was 9 KB per report, docs/BENCHMARKS.md).
+
+    private static string? Server(ServerSample s)
     {
-        if ((Id(path + ".name", s.Name, required: true) ?? Id(path + ".engine", s.Engine) ?? Id(path + ".role", s.Role) ?? Counter(path + ".energy_joules", s.EnergyJoules)) is { } e)
+        if ((Id(".name", s.Name, required: true) ?? Id(".engine", s.Engine) ?? Id(".role", s.Role) ?? Counter(".energy_joules", s.EnergyJoules)) is { } e)
         {
             return e;
         }
 
         if (s.SampleTimeUnixMs < 0 || s.PreviousSampleTimeUnixMs < 0 || s.PreviousSampleTimeUnixMs > s.SampleTimeUnixMs)
         {
-            return path + ".previous_sample_time_unix_ms is after sample_time_unix_ms";
+            return ".previous_sample_time_unix_ms is after sample_time_unix_ms";
         }
 
-        var keys = new HashSet<string>(StringComparer.Ordinal);
         for (var j = 0; j < s.Streams.Count; j++)
         {
-            var st = s.Streams[j];
-            var sp = $"{path}.streams[{j}]";
-            if ((Id(sp + ".model", st.Model) ?? Counter(sp + ".input_tokens", st.InputTokens) ?? Counter(sp + ".output_tokens", st.OutputTokens)) is { } se)
+            if (Stream(s.Streams[j]) is { } se)
             {
-                return se;
+                return $".streams[{j}]{se}";
             }
+        }
 
-            foreach (var (k, v) in st.Labels)
-            {
-                if ((Id(sp + ".labels key", k, required: true) ?? Id(sp + ".labels[" + k + "]", v)) is { } le)
-                {
-                    return le;
-                }
-            }
-
-            if (!keys.Add(Telemetry.Collector.State.StreamState.KeyOf(st)))
-            {
-                return $"{sp} repeats model '{st.Model}' with the same labels";
-            }
-
-            foreach (var o in st.Requests)
-            {
-                if ((Id(sp + ".requests.outcome", o.Outcome, required: true) ?? Counter($"{sp}.requests[{o.Outcome}]", o.Count)) is { } oe)
-                {
-                    return oe;
-                }
-            }
-
-            foreach (var h in st.Histograms)
-            {
-                if (Histogram($"{sp}.histograms[{h.Metric}]", h) is { } he)
-                {
-                    return he;
-                }
-            }
+        if (FirstRepeat(s.Streams, static (a, b) => StreamState.SameStream(a, b), StreamState.KeyOf) is var repeat and >= 0)
+        {
+            return $".streams[{repeat}] repeats model '{s.Streams[repeat].Model}' with the same labels";
         }
 
         for (var j = 0; j < s.ProxyStreams.Count; j++)
         {
-            if (ProxyStream($"{path}.proxy_streams[{j}]", s.ProxyStreams[j]) is { } pe)
+            if (ProxyStream(s.ProxyStreams[j]) is { } pe)
             {
-                return pe;
+                return $".proxy_streams[{j}]{pe}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Stream(StreamSample st)
+    {
+        if ((Id(".model", st.Model) ?? Counter(".input_tokens", st.InputTokens) ?? Counter(".output_tokens", st.OutputTokens)) is { } e)
+        {
+            return e;
+        }
+
+        if (Labels(st) is { } le)
+        {
+            return le;
+        }
+
+        return Requests(st.Requests) ?? Histograms(st.Histograms);
+    }
+
+    private static string? Labels(StreamSample st)
+    {
+        foreach (var (k, v) in StreamState.LabelsOf(st))
+        {
+            if (Id(".labels key", k, required: true) is { } ke)
+            {
+                return ke;
+            }
+
+            if (Id("", v) is { } ve)
+            {
+                return $".labels[{k}]{ve}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Requests(RepeatedField<OutcomeCounter> requests)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var o = requests[i];
+            if (Id(".requests.outcome", o.Outcome, required: true) is { } oe)
+            {
+                return oe;
+            }
+
+            if (Counter("", o.Count) is { } ce)
+            {
+                return $".requests[{o.Outcome}]{ce}";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Histograms(RepeatedField<HistogramSample> histograms)
+    {
+        for (var i = 0; i < histograms.Count; i++)
+        {
+            if (Histogram(histograms[i]) is { } he)
+            {
+                return $".histograms[{histograms[i].Metric}]{he}";
             }
         }
 
@@ -160,32 +202,63 @@ internal static class ReportValidator
     /// Proxy counters follow the engine counters' rule; a sketch whose counts do not add up is not
     /// rejected here but dropped (and counted) when merged, like a late one.
     /// </summary>
-    private static string? ProxyStream(string path, ProxyStreamSample p)
+    private static string? ProxyStream(ProxyStreamSample p)
     {
-        if ((Id(path + ".model", p.Model) ?? Id(path + ".tenant", p.Tenant) ?? Id(path + ".tier", p.Tier)
-            ?? Counter(path + ".input_tokens", p.InputTokens) ?? Counter(path + ".output_tokens", p.OutputTokens)
-            ?? Counter(path + ".estimated_requests", p.EstimatedRequests) ?? Counter(path + ".user_seconds", p.UserSeconds)) is { } e)
+        if ((Id(".model", p.Model) ?? Id(".tenant", p.Tenant) ?? Id(".tier", p.Tier)
+            ?? Counter(".input_tokens", p.InputTokens) ?? Counter(".output_tokens", p.OutputTokens)
+            ?? Counter(".estimated_requests", p.EstimatedRequests) ?? Counter(".user_seconds", p.UserSeconds)) is { } e)
         {
             return e;
         }
 
-        foreach (var o in p.Requests)
+        if (Requests(p.Requests) is { } oe)
         {
-            if ((Id(path + ".requests.outcome", o.Outcome, required: true) ?? Counter($"{path}.requests[{o.Outcome}]", o.Count)) is { } oe)
-            {
-                return oe;
-            }
+            return oe;
         }
 
-        foreach (var sketch in p.Sketches)
+        for (var i = 0; i < p.Sketches.Count; i++)
         {
-            if (Id(path + ".sketches.metric", sketch.Metric, required: true) is { } se)
+            if (Id(".sketches.metric", p.Sketches[i].Metric, required: true) is { } se)
             {
                 return se;
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The index of the first item whose key repeats an earlier item's, or -1. Compares pairwise for the
+    /// handful a node has (no allocation), through a set of keys beyond, so a hostile list stays linear.
+    /// </summary>
+    private static int FirstRepeat<T>(RepeatedField<T> items, Func<T, T, bool> same, Func<T, string> key)
+    {
+        if (items.Count <= 16)
+        {
+            for (var i = 1; i < items.Count; i++)
+            {
+                for (var k = 0; k < i; k++)
+                {
+                    if (same(items[k], items[i]))
+                    {
+                        return i;
+                    }
+                }
+            }
+
+            return -1;
+        }
+
+        var seen = new HashSet<string>(items.Count, StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!seen.Add(key(items[i])))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
@@ -196,8 +269,9 @@ internal static class ReportValidator
     public static int ClearImpossibleGauges(NodeReport r)
     {
         var cleared = 0;
-        foreach (var g in r.Gpus)
+        for (var i = 0; i < r.Gpus.Count; i++) // for, not foreach: a RepeatedField's enumerator is an allocation, for every report
         {
+            var g = r.Gpus[i];
             if (g.HasPowerWatts && !NonNegative(g.PowerWatts)) { g.ClearPowerWatts(); cleared++; }
             if (g.HasPowerLimitWatts && !NonNegative(g.PowerLimitWatts)) { g.ClearPowerLimitWatts(); cleared++; }
             if (g.HasUtilizationRatio && !Ratio(g.UtilizationRatio)) { g.ClearUtilizationRatio(); cleared++; }
@@ -207,11 +281,16 @@ internal static class ReportValidator
             cleared += ClearImpossibleClocks(g);
         }
 
-        foreach (var st in r.Servers.SelectMany(s => s.Streams))
+        for (var i = 0; i < r.Servers.Count; i++)
         {
-            if (st.HasRunningRequests && !NonNegative(st.RunningRequests)) { st.ClearRunningRequests(); cleared++; }
-            if (st.HasWaitingRequests && !NonNegative(st.WaitingRequests)) { st.ClearWaitingRequests(); cleared++; }
-            if (st.HasKvCacheUsageRatio && !Ratio(st.KvCacheUsageRatio)) { st.ClearKvCacheUsageRatio(); cleared++; }
+            var streams = r.Servers[i].Streams;
+            for (var j = 0; j < streams.Count; j++)
+            {
+                var st = streams[j];
+                if (st.HasRunningRequests && !NonNegative(st.RunningRequests)) { st.ClearRunningRequests(); cleared++; }
+                if (st.HasWaitingRequests && !NonNegative(st.WaitingRequests)) { st.ClearWaitingRequests(); cleared++; }
+                if (st.HasKvCacheUsageRatio && !Ratio(st.KvCacheUsageRatio)) { st.ClearKvCacheUsageRatio(); cleared++; }
+            }
         }
 
         return cleared;
@@ -243,55 +322,56 @@ internal static class ReportValidator
 
     private static bool Ratio(double v) => v is >= 0 and <= 1;
 
-    private static string? Histogram(string path, HistogramSample h)
+    private static string? Histogram(HistogramSample h)
     {
         if (h.Count is null)
         {
-            return path + ".count is missing";
+            return ".count is missing";
         }
 
-        if ((Id(path + ".metric", h.Metric, required: true) ?? Counter(path + ".count", h.Count)) is { } e)
+        if ((Id(".metric", h.Metric, required: true) ?? Counter(".count", h.Count)) is { } e)
         {
             return e;
         }
 
         if (h.Sum is null || !double.IsFinite(h.Sum.Total) || !double.IsFinite(h.Sum.Delta))
         {
-            return path + ".sum is missing or not finite";
+            return ".sum is missing or not finite";
         }
 
         if (Math.Abs(h.Sum.Total) > MaxCounterValue || Math.Abs(h.Sum.Delta) > MaxCounterValue)
         {
-            return path + ".sum is over 2^53";
+            return ".sum is over 2^53";
         }
 
         if (h.BucketCounts.Count != h.UpperBounds.Count || (h.BucketDeltas.Count != 0 && h.BucketDeltas.Count != h.UpperBounds.Count))
         {
-            return path + ": upper_bounds, bucket_counts and bucket_deltas differ in length";
+            return ": upper_bounds, bucket_counts and bucket_deltas differ in length";
         }
 
         for (var i = 0; i < h.UpperBounds.Count; i++)
         {
             if (!double.IsFinite(h.UpperBounds[i]) || (i > 0 && h.UpperBounds[i] <= h.UpperBounds[i - 1]))
             {
-                return path + ".upper_bounds must be finite and strictly ascending";
+                return ".upper_bounds must be finite and strictly ascending";
             }
 
             if (!(h.BucketCounts[i] >= 0) || double.IsInfinity(h.BucketCounts[i]) || (i > 0 && h.BucketCounts[i] < h.BucketCounts[i - 1]) || h.BucketCounts[i] > h.Count.Total)
             {
-                return path + ".bucket_counts must be finite, non-negative, non-decreasing and at most count";
+                return ".bucket_counts must be finite, non-negative, non-decreasing and at most count";
             }
 
             if (h.BucketDeltas.Count != 0 && !(h.BucketDeltas[i] >= 0 && double.IsFinite(h.BucketDeltas[i])))
             {
-                return path + ".bucket_deltas must be finite and non-negative";
+                return ".bucket_deltas must be finite and non-negative";
             }
         }
 
         return null;
     }
 
-    private static string? Counter(string path, Counter? c)
+    /// <summary>A counter's problem as <paramref name="field"/> + what is wrong (the field is a literal: no allocation when it is fine).</summary>
+    private static string? Counter(string field, Counter? c)
     {
         if (c is null)
         {
@@ -300,24 +380,24 @@ internal static class ReportValidator
 
         if (!double.IsFinite(c.Total) || !double.IsFinite(c.Delta))
         {
-            return path + " is not finite";
+            return field + " is not finite";
         }
 
         if (c.Total > MaxCounterValue || c.Delta > MaxCounterValue)
         {
-            return path + " is over 2^53";
+            return field + " is over 2^53";
         }
 
-        return c.Total < 0 || c.Delta < 0 ? path + " is negative" : null;
+        return c.Total < 0 || c.Delta < 0 ? field + " is negative" : null;
     }
 
-    private static string? Id(string path, string value, bool required = false)
+    private static string? Id(string field, string value, bool required = false)
     {
         if (required && value.Length == 0)
         {
-            return path + " is empty";
+            return field + " is empty";
         }
 
-        return value.Length > MaxIdLength ? $"{path} is longer than {MaxIdLength} characters" : null;
+        return value.Length > MaxIdLength ? $"{field} is longer than {MaxIdLength} characters" : null;
     }
 }

@@ -122,15 +122,17 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                 node.AgentHealth = report.AgentHealth ?? node.AgentHealth;
             }
 
-            var attribution = new ReportAttribution(cost, cost.Site(report.Site), power);
-            foreach (var sample in report.Gpus)
+            var attribution = ReportAttribution.Start(cost, cost.Site(report.Site), power);
+            for (var i = 0; i < report.Gpus.Count; i++) // for, not foreach: a RepeatedField's enumerator allocates
             {
+                var sample = report.Gpus[i];
                 var gpu = GpuOf(node, sample, update: !early);
                 attribution.AddGpu(sample, early ? DeltaOf(sample.EnergyJoules) : gpu.Energy.Advance(sample.EnergyJoules, contiguous));
             }
 
-            foreach (var sample in report.Servers)
+            for (var i = 0; i < report.Servers.Count; i++)
             {
+                var sample = report.Servers[i];
                 var isNew = !node.Servers.ContainsKey(sample.Name);
                 var server = ServerOf(node, sample, update: !early || isNew);
                 if (isNew)
@@ -149,7 +151,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
 
                 if (sample.Streams.Count == 0)
                 {
-                    attribution.AddServer(server, sample.Tier, power, [], []);
+                    attribution.AddServer(server, sample.Tier, power);
                     continue; // not read this interval: its tokens arrive, spread over the outage, when it is
                 }
 
@@ -169,8 +171,7 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
                     server.LastSampleMs = tokens.ToMs;
                 }
 
-                var (streamTokens, streamHistograms) = ApplyStreams(node.Sync, server, sample, contiguous, early);
-                attribution.AddServer(server, sample.Tier, tokens, streamTokens, streamHistograms);
+                ApplyStreams(node.Sync, server, sample, contiguous, early, attribution.AddServer(server, sample.Tier, tokens));
             }
 
             foreach (var increment in attribution.Resolve())
@@ -276,54 +277,56 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
     }
 
     /// <summary>
-    /// Advances every stream's counters; returns each stream's token increments and new latency observations.
-    /// An <paramref name="early"/> report contributes its deltas and leaves the (newer) state alone.
+    /// Advances every stream's counters; adds each stream's token increments and new latency observations to
+    /// <paramref name="into"/>. An <paramref name="early"/> report contributes its deltas and leaves the (newer) state alone.
     /// </summary>
-    private static (List<(string Model, Accumulation Tokens)> Tokens, List<HistogramIncrement> Histograms) ApplyStreams(Lock nodeSync, ServerState server, ServerSample sample, bool contiguous, bool early)
+    private static void ApplyStreams(Lock nodeSync, ServerState server, ServerSample sample, bool contiguous, bool early, ReportAttribution.Server into)
     {
-        var increments = new List<(string, Accumulation)>(sample.Streams.Count);
-        var histograms = new List<HistogramIncrement>();
-        foreach (var s in sample.Streams)
+        for (var i = 0; i < sample.Streams.Count; i++)
         {
-            var key = StreamState.KeyOf(s);
-            if (!server.Streams.TryGetValue(key, out var stream))
+            var s = sample.Streams[i];
+            var stream = server.StreamOf(s);
+            if (stream is null)
             {
                 stream = new StreamState(s.Model, StreamState.SortedLabels(s), nodeSync);
-                server.AddStream(key, stream);
+                server.AddStream(StreamState.KeyOf(s), stream);
             }
 
-            increments.Add((s.Model, new Accumulation
+            into.AddTokens(s.Model, new Accumulation
             {
                 InputTokens = early ? DeltaOf(s.InputTokens) : stream.InputTokens.Advance(s.InputTokens, contiguous),
                 OutputTokens = early ? DeltaOf(s.OutputTokens) : stream.OutputTokens.Advance(s.OutputTokens, contiguous),
-            }));
+            });
             if (early)
             {
-                foreach (var h in s.Histograms)
+                for (var j = 0; j < s.Histograms.Count; j++)
                 {
-                    if (h.UpperBounds.Count > 0 && HistogramContinuity.Increment(h, null, contiguous: true) is { } observations)
+                    var h = s.Histograms[j];
+                    if (h.UpperBounds.Count > 0)
                     {
-                        histograms.Add(new HistogramIncrement(s.Model, h.Metric, [.. h.UpperBounds], observations.Counts, observations.Sum));
+                        into.AddHistogram(s.Model, h, null, contiguous: true, [.. h.UpperBounds]);
                     }
                 }
 
                 continue; // request counters and gauges are exported raw, from the newest report
             }
 
-            foreach (var outcome in s.Requests)
+            for (var j = 0; j < s.Requests.Count; j++)
             {
+                var outcome = s.Requests[j];
                 ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(stream.Requests, outcome.Outcome, out _);
                 state.Advance(outcome.Count, contiguous);
             }
 
-            foreach (var h in s.Histograms)
+            for (var j = 0; j < s.Histograms.Count; j++)
             {
+                var h = s.Histograms[j];
                 stream.Histograms.TryGetValue(h.Metric, out var last);
                 // A histogram with only +Inf (llama.cpp's decode time, Triton's µs counters) is a mean, not a
                 // distribution: exported raw, but kept out of quantiles (it would swallow other sources' buckets).
-                if (h.UpperBounds.Count > 0 && HistogramContinuity.Increment(h, last, contiguous) is { } observations)
+                if (h.UpperBounds.Count > 0)
                 {
-                    histograms.Add(new HistogramIncrement(s.Model, h.Metric, stream.BoundsOf(h), observations.Counts, observations.Sum));
+                    into.AddHistogram(s.Model, h, last, contiguous, stream.BoundsOf(h));
                 }
 
                 stream.Histograms[h.Metric] = Retained.Copy(last, h); // in place: the decoded report is not kept
@@ -333,8 +336,6 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             stream.Waiting = GpuState.Finite(s.HasWaitingRequests, s.WaitingRequests);
             stream.KvCacheUsageRatio = GpuState.Finite(s.HasKvCacheUsageRatio, s.KvCacheUsageRatio);
         }
-
-        return (increments, histograms);
     }
 
     private void CountLate(bool late)

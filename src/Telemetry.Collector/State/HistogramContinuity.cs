@@ -10,17 +10,22 @@ namespace Telemetry.Collector.State;
 /// </summary>
 internal static class HistogramContinuity
 {
-    public static (double[] Counts, double Sum)? Increment(HistogramSample now, HistogramSample? last, bool contiguous)
+    /// <summary>
+    /// Writes the new observations into <paramref name="counts"/> (one per bound of <paramref name="now"/>, then +Inf)
+    /// and their sum; false when there are none.
+    /// </summary>
+    public static bool Increment(HistogramSample now, HistogramSample? last, bool contiguous, Span<double> counts, out double sum)
     {
         var n = now.UpperBounds.Count;
         // Scratch on the stack for engine-sized histograms (tens of buckets); this runs for every histogram of every report.
         Span<double> byLe = n <= 256 ? stackalloc double[n] : new double[n];
-        double count, sum;
+        double count;
+        sum = 0;
         if (contiguous || last is null)
         {
             if (now.BucketDeltas.Count != n || now.Count is null)
             {
-                return null;
+                return false;
             }
 
             CopyTo(now.BucketDeltas, byLe);
@@ -46,11 +51,10 @@ internal static class HistogramContinuity
 
         if (!(count > 0))
         {
-            return null;
+            return false;
         }
 
         // Cumulative-by-le → per bucket; a bucket can never hold a negative number of observations.
-        var counts = new double[n + 1];
         var previous = 0.0;
         for (var i = 0; i < n; i++)
         {
@@ -59,7 +63,8 @@ internal static class HistogramContinuity
         }
 
         counts[n] = Math.Max(0, count - previous);
-        return (counts, Math.Max(0, sum));
+        sum = Math.Max(0, sum);
+        return true;
     }
 
     private static void CopyTo(Google.Protobuf.Collections.RepeatedField<double> values, Span<double> to)

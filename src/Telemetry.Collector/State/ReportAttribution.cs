@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Telemetry.Collector.Cost;
 using Telemetry.Collector.Windows;
 using Telemetry.Wire;
@@ -13,8 +14,39 @@ internal readonly record struct TimeSpanMs(long FromMs, long ToMs)
 /// <summary>An increment for one scope, measured over [FromMs, ToMs).</summary>
 internal readonly record struct ScopeIncrement(ScopeKind Kind, string Name, long FromMs, long ToMs, Accumulation Value);
 
-/// <summary>New latency observations of one stream's histogram: per-bucket counts on its bounds (+Inf last).</summary>
-internal sealed record HistogramIncrement(string Model, string Metric, double[] Bounds, double[] Counts, double Sum);
+/// <summary>
+/// New latency observations of one stream's histogram: per-bucket counts on its bounds (+Inf last). Pooled by
+/// <see cref="ReportAttribution"/>: valid until the thread's next report.
+/// </summary>
+internal sealed class HistogramIncrement
+{
+    private double[] _counts = [];
+
+    public string Model { get; private set; } = "";
+
+    public string Metric { get; private set; } = "";
+
+    /// <summary>The finite bounds (never written to).</summary>
+    public double[] Bounds { get; private set; } = [];
+
+    public ReadOnlySpan<double> Counts => _counts.AsSpan(0, Bounds.Length + 1);
+
+    public double Sum { get; set; }
+
+    /// <summary>Takes a new identity; returns the counts to fill (one per bound, then +Inf).</summary>
+    public Span<double> Start(string model, string metric, double[] bounds)
+    {
+        Model = model;
+        Metric = metric;
+        Bounds = bounds;
+        if (_counts.Length <= bounds.Length)
+        {
+            _counts = new double[bounds.Length + 1];
+        }
+
+        return _counts.AsSpan(0, bounds.Length + 1);
+    }
+}
 
 /// <summary>Latency observations for one scope, measured over [FromMs, ToMs).</summary>
 internal readonly record struct ScopeHistogramIncrement(ScopeKind Kind, string Name, long FromMs, long ToMs, HistogramIncrement Histogram);
@@ -27,43 +59,160 @@ internal readonly record struct ScopeHistogramIncrement(ScopeKind Kind, string N
 /// produced none); a GPU model scope gets each GPU's own share and an equal part of its server's
 /// tokens. Energy is placed over the power sample's span, tokens over their server's scrape span.
 /// </summary>
-internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSpanMs power)
+/// <remarks>
+/// One per thread, reused report after report (<see cref="Start"/>): its lists, dictionaries and histogram
+/// increments were most of what applying a report allocated (docs/BENCHMARKS.md, issue 8). What it returns
+/// is valid until the thread starts its next report.
+/// </remarks>
+internal sealed class ReportAttribution
 {
+    [ThreadStatic]
+    private static ReportAttribution? t_current;
+
+    /// <summary>Beyond this many entries in a list a hostile report made, the thread's attribution is dropped rather than kept.</summary>
+    private const int RetainedEntries = 4096;
+
     private readonly List<(string Uuid, string Model, Accumulation Value)> _gpus = [];
     private readonly List<Server> _servers = [];
+    private readonly List<Server> _spareServers = [];
+    private readonly Dictionary<string, string> _modelOfGpu = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Server>> _sharers = new(StringComparer.Ordinal);
+    private readonly Stack<List<Server>> _spareSharerLists = new();
+    private readonly List<string> _gpuModels = [];
+    private readonly List<ScopeIncrement> _resolved = [];
+    private readonly List<ScopeIncrement> _aggregates = [];
+    private readonly List<ScopeHistogramIncrement> _histograms = [];
+    private CostModel _cost = null!;
+    private SitePrices? _site;
+    private TimeSpanMs _power;
     private Accumulation _nodeOnly;
     private bool _attributed;
-    private Dictionary<string, string>? _modelOfGpu;
+    private bool _modelOfGpuBuilt;
+
+    /// <summary>The thread's attribution, emptied, for a report whose power sample spans <paramref name="power"/>.</summary>
+    public static ReportAttribution Start(CostModel cost, SitePrices? site, TimeSpanMs power)
+    {
+        var a = t_current;
+        if (a is null || a.Oversized)
+        {
+            t_current = a = new ReportAttribution();
+        }
+
+        a.Reset(cost, site, power);
+        return a;
+    }
+
+    private bool Oversized => _aggregates.Capacity > RetainedEntries || _histograms.Capacity > RetainedEntries || _spareServers.Count > RetainedEntries;
+
+    private void Reset(CostModel cost, SitePrices? site, TimeSpanMs power)
+    {
+        _cost = cost;
+        _site = site;
+        _power = power;
+        _nodeOnly = default;
+        _attributed = false;
+        _modelOfGpuBuilt = false;
+        _gpus.Clear();
+        _spareServers.AddRange(_servers);
+        _servers.Clear();
+        _modelOfGpu.Clear();
+        foreach (var list in _sharers.Values)
+        {
+            list.Clear();
+            _spareSharerLists.Push(list);
+        }
+
+        _sharers.Clear();
+        _resolved.Clear();
+        _aggregates.Clear();
+        _histograms.Clear();
+    }
 
     /// <summary>GPU UUID → GPU model name for this report's GPUs, built once.</summary>
-    private Dictionary<string, string> ModelOfGpu =>
-        _modelOfGpu ??= _gpus.ToDictionary(g => g.Uuid, g => g.Model, StringComparer.Ordinal);
-
-    private sealed record Server(string Name, string Tier, string[] GpuUuids, TimeSpanMs TokenSpan, List<(string Model, Accumulation Tokens)> Streams,
-        List<HistogramIncrement> Histograms)
+    private Dictionary<string, string> ModelOfGpu
     {
-        public Accumulation Tokens { get; } = Sum(Streams);
-
-        public Accumulation EnergyPart { get; set; }
-
-        private static Accumulation Sum(List<(string Model, Accumulation Tokens)> streams)
+        get
         {
-            var total = default(Accumulation);
-            foreach (var (_, tokens) in streams)
+            if (!_modelOfGpuBuilt)
             {
-                total.Add(tokens);
+                _modelOfGpuBuilt = true;
+                foreach (var (uuid, model, _) in _gpus)
+                {
+                    _modelOfGpu.Add(uuid, model);
+                }
             }
 
-            return total;
+            return _modelOfGpu;
+        }
+    }
+
+    /// <summary>One server of the report: its streams' token increments and latency observations, filled by the caller.</summary>
+    public sealed class Server
+    {
+        private readonly List<HistogramIncrement> _histograms = [];
+        private int _histogramCount;
+
+        public string Name { get; private set; } = "";
+
+        public string Tier { get; private set; } = "";
+
+        public string[] GpuUuids { get; private set; } = [];
+
+        public TimeSpanMs TokenSpan { get; private set; }
+
+        public List<(string Model, Accumulation Tokens)> Streams { get; } = [];
+
+        /// <summary>The sum of the streams' tokens.</summary>
+        public Accumulation Tokens;
+
+        public Accumulation EnergyPart;
+
+        public ReadOnlySpan<HistogramIncrement> Histograms => CollectionsMarshal.AsSpan(_histograms)[.._histogramCount];
+
+        internal void Reset(ServerState server, string tier, TimeSpanMs tokenSpan)
+        {
+            Name = server.Name;
+            Tier = tier;
+            GpuUuids = server.GpuUuids;
+            TokenSpan = tokenSpan;
+            Streams.Clear();
+            Tokens = default;
+            EnergyPart = default;
+            _histogramCount = 0;
+        }
+
+        public void AddTokens(string model, Accumulation tokens)
+        {
+            Streams.Add((model, tokens));
+            Tokens.Add(tokens);
+        }
+
+        /// <summary>
+        /// Adds the observations <paramref name="now"/> holds since <paramref name="last"/> (<see cref="HistogramContinuity"/>)
+        /// on <paramref name="bounds"/>, if it holds any.
+        /// </summary>
+        public void AddHistogram(string model, HistogramSample now, HistogramSample? last, bool contiguous, double[] bounds)
+        {
+            if (_histogramCount == _histograms.Count)
+            {
+                _histograms.Add(new HistogramIncrement());
+            }
+
+            var increment = _histograms[_histogramCount];
+            if (HistogramContinuity.Increment(now, last, contiguous, increment.Start(model, now.Metric, bounds), out var sum))
+            {
+                increment.Sum = sum;
+                _histogramCount++;
+            }
         }
     }
 
     /// <summary>Prices one GPU's energy increment and time over the power span.</summary>
     public void AddGpu(GpuSample sample, double energyJoules)
     {
-        var seconds = sample.Lost ? 0 : power.Seconds;
+        var seconds = sample.Lost ? 0 : _power.Seconds;
         var a = new Accumulation { EnergyJoules = energyJoules, GpuSeconds = seconds };
-        if (site is not null)
+        if (_site is { } site)
         {
             a.FacilityEnergyJoules = energyJoules * site.Pue;
             a.EnergyCostUsd = energyJoules * site.Pue * site.PricePerKwhUsd / SitePrices.JoulesPerKwh;
@@ -73,7 +222,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
             a.UnpricedEnergyJoules = energyJoules;
         }
 
-        if (cost.GpuHourlyUsd(sample.Name) is { } hourly)
+        if (_cost.GpuHourlyUsd(sample.Name) is { } hourly)
         {
             a.CapacityCostUsd = seconds * hourly / 3600;
         }
@@ -91,8 +240,24 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         _gpus.Add((sample.Uuid, sample.Name, a));
     }
 
-    public void AddServer(ServerState server, string tier, TimeSpanMs tokenSpan, List<(string Model, Accumulation Tokens)> streams, List<HistogramIncrement> histograms) =>
-        _servers.Add(new Server(server.Name, tier, server.GpuUuids, tokenSpan, streams, histograms));
+    /// <summary>A server of the report, its tokens read over <paramref name="tokenSpan"/>: add its streams to what this returns.</summary>
+    public Server AddServer(ServerState server, string tier, TimeSpanMs tokenSpan)
+    {
+        Server entry;
+        if (_spareServers.Count > 0)
+        {
+            entry = _spareServers[^1];
+            _spareServers.RemoveAt(_spareServers.Count - 1);
+        }
+        else
+        {
+            entry = new Server();
+        }
+
+        entry.Reset(server, tier, tokenSpan);
+        _servers.Add(entry);
+        return entry;
+    }
 
     /// <summary>
     /// Latency observations per scope: every scope a server's tokens count in also gets its streams'
@@ -101,15 +266,9 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     /// </summary>
     public List<ScopeHistogramIncrement> Histograms(string siteName, string pool)
     {
-        // Sized up front, no closures or LINQ: this runs for every report (docs/BENCHMARKS.md, load).
-        var count = 0;
-        foreach (var s in _servers)
-        {
-            count += s.Histograms.Count * (7 + s.GpuUuids.Length);
-        }
-
-        var result = new List<ScopeHistogramIncrement>(count);
-        var gpuModels = new List<string>();
+        // No closures or LINQ: this runs for every report (docs/BENCHMARKS.md, load).
+        var result = _histograms;
+        var gpuModels = _gpuModels;
         foreach (var s in _servers)
         {
             DistinctGpuModels(s, gpuModels);
@@ -155,13 +314,11 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     public List<ScopeIncrement> Resolve()
     {
         AttributeGpus();
-        var result = new List<ScopeIncrement>(1 + (2 * _servers.Count))
-        {
-            new(ScopeKind.Node, "", power.FromMs, power.ToMs, NodeEnergyPart()),
-        };
+        var result = _resolved;
+        result.Add(new(ScopeKind.Node, "", _power.FromMs, _power.ToMs, NodeEnergyPart()));
         foreach (var s in _servers)
         {
-            result.Add(new(ScopeKind.Server, s.Name, power.FromMs, power.ToMs, s.EnergyPart));
+            result.Add(new(ScopeKind.Server, s.Name, _power.FromMs, _power.ToMs, s.EnergyPart));
             if (!s.Tokens.IsEmpty)
             {
                 result.Add(new(ScopeKind.Node, "", s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens));
@@ -175,14 +332,8 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     /// <summary>The fleet-wide scopes' increments (call after <see cref="Resolve"/>).</summary>
     public List<ScopeIncrement> Aggregates(string siteName, string pool)
     {
-        // Sized up front (list growth copies these large structs), no LINQ: this runs for every report.
-        var count = 3 + _gpus.Count;
-        foreach (var s in _servers)
-        {
-            count += 3 + s.GpuUuids.Length + 2 + (2 * s.Streams.Count);
-        }
-
-        var result = new List<ScopeIncrement>(count);
+        // No LINQ: this runs for every report.
+        var result = _aggregates;
         var nodeEnergy = NodeEnergyPart();
         AddFleetWide(result, ScopeKind.Fleet, "", nodeEnergy);
         AddFleetWide(result, ScopeKind.Site, siteName, nodeEnergy);
@@ -191,7 +342,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
         var modelOfGpu = ModelOfGpu;
         foreach (var (_, model, value) in _gpus)
         {
-            result.Add(new(ScopeKind.GpuModel, model, power.FromMs, power.ToMs, value));
+            result.Add(new(ScopeKind.GpuModel, model, _power.FromMs, _power.ToMs, value));
         }
 
         foreach (var s in _servers)
@@ -212,7 +363,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
 
             if (s.Tier.Length > 0)
             {
-                result.Add(new(ScopeKind.Tier, s.Tier, power.FromMs, power.ToMs, s.EnergyPart));
+                result.Add(new(ScopeKind.Tier, s.Tier, _power.FromMs, _power.ToMs, s.EnergyPart));
                 result.Add(new(ScopeKind.Tier, s.Tier, s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens));
             }
 
@@ -220,7 +371,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
             foreach (var (model, tokens) in s.Streams)
             {
                 var share = total > 0 ? tokens.TotalTokens / total : 1.0 / s.Streams.Count;
-                result.Add(new(ScopeKind.Model, model, power.FromMs, power.ToMs, s.EnergyPart.Scaled(share)));
+                result.Add(new(ScopeKind.Model, model, _power.FromMs, _power.ToMs, s.EnergyPart.Scaled(share)));
                 result.Add(new(ScopeKind.Model, model, s.TokenSpan.FromMs, s.TokenSpan.ToMs, tokens));
             }
         }
@@ -230,7 +381,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
 
     private void AddFleetWide(List<ScopeIncrement> result, ScopeKind kind, string name, Accumulation nodeEnergy)
     {
-        result.Add(new(kind, name, power.FromMs, power.ToMs, nodeEnergy));
+        result.Add(new(kind, name, _power.FromMs, _power.ToMs, nodeEnergy));
         foreach (var s in _servers)
         {
             result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, s.Tokens));
@@ -258,14 +409,14 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
 
         _attributed = true;
         SpreadNodeFixedCost();
-        var sharers = new Dictionary<string, List<Server>>(StringComparer.Ordinal);
+        var sharers = _sharers;
         foreach (var s in _servers)
         {
             foreach (var uuid in s.GpuUuids)
             {
                 if (!sharers.TryGetValue(uuid, out var list))
                 {
-                    sharers[uuid] = list = [];
+                    sharers[uuid] = list = _spareSharerLists.Count > 0 ? _spareSharerLists.Pop() : [];
                 }
 
                 list.Add(s);
@@ -290,9 +441,7 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
             var part = value.Scaled(1.0 / servers.Count);
             foreach (var s in servers)
             {
-                var energy = s.EnergyPart;
-                energy.Add(part);
-                s.EnergyPart = energy;
+                s.EnergyPart.Add(part);
             }
         }
     }
@@ -300,12 +449,12 @@ internal sealed class ReportAttribution(CostModel cost, SitePrices? site, TimeSp
     /// <summary>A node's fixed hourly cost is spread over its GPUs in service, so it follows them to servers and GPU models.</summary>
     private void SpreadNodeFixedCost()
     {
-        if (site is not { NodeHourlyUsd: > 0 } || power.Seconds <= 0)
+        if (_site is not { NodeHourlyUsd: > 0 } site || _power.Seconds <= 0)
         {
             return;
         }
 
-        var nodeCost = site.NodeHourlyUsd * power.Seconds / 3600;
+        var nodeCost = site.NodeHourlyUsd * _power.Seconds / 3600;
         var live = 0;
         foreach (var g in _gpus)
         {

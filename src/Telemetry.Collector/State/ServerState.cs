@@ -2,6 +2,7 @@ using Telemetry.Collector.Configuration;
 using Telemetry.Collector.Metrics;
 using Telemetry.Collector.Windows;
 using Telemetry.Exposition;
+using Telemetry.Wire;
 
 namespace Telemetry.Collector.State;
 
@@ -43,6 +44,33 @@ internal sealed class ServerState(string name, IReadOnlyList<WindowDuration> win
         }
 
         return _modelLabel;
+    }
+
+    /// <summary>
+    /// The stream <paramref name="s"/> reports, or null for a new one; found without building its key for the
+    /// handful of streams a server has (this runs for every stream of every report).
+    /// </summary>
+    public StreamState? StreamOf(StreamSample s)
+    {
+        if (s.Labels.Count == 0)
+        {
+            return Streams.GetValueOrDefault(s.Model);
+        }
+
+        if (Streams.Count <= 16)
+        {
+            foreach (var stream in Streams.Values)
+            {
+                if (stream.Is(s))
+                {
+                    return stream;
+                }
+            }
+
+            return null;
+        }
+
+        return Streams.GetValueOrDefault(StreamState.KeyOf(s));
     }
 
     /// <summary>Adds a stream (the only way streams are added, so the model label stays current).</summary>

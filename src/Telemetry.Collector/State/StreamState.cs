@@ -94,6 +94,64 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
         return s.Model + "\u0000" + string.Join('\u0000', parts);
     }
 
+    /// <summary>Whether two samples are the same stream (<see cref="KeyOf"/> equal) — without building keys.</summary>
+    public static bool SameStream(StreamSample a, StreamSample b)
+    {
+        if (a.Model != b.Model || a.Labels.Count != b.Labels.Count)
+        {
+            return false;
+        }
+
+        foreach (var (k, v) in LabelsOf(a))
+        {
+            if (!b.Labels.TryGetValue(k, out var other) || other != v)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [ThreadStatic]
+    private static KeyValuePair<string, string>[]? t_labels;
+
+    /// <summary>
+    /// A sample's labels, copied into a buffer of the thread's that the next call overwrites: enumerating a
+    /// protobuf map allocates an enumerator, and every stream of every report has its labels checked.
+    /// </summary>
+    public static ReadOnlySpan<KeyValuePair<string, string>> LabelsOf(StreamSample s)
+    {
+        var count = s.Labels.Count;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var buffer = t_labels is { } b && b.Length >= count ? b : t_labels = new KeyValuePair<string, string>[Math.Max(count, 8)];
+        ((ICollection<KeyValuePair<string, string>>)s.Labels).CopyTo(buffer, 0);
+        return buffer.AsSpan(0, count);
+    }
+
+    /// <summary>Whether <paramref name="s"/> is this stream (same model and identifying labels), without building its key.</summary>
+    public bool Is(StreamSample s)
+    {
+        if (s.Model != Model || s.Labels.Count != Labels.Length)
+        {
+            return false;
+        }
+
+        foreach (var (k, v) in Labels)
+        {
+            if (!s.Labels.TryGetValue(k, out var other) || other != v)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static KeyValuePair<string, string>[] SortedLabels(StreamSample s)
     {
         var labels = s.Labels.ToArray();

@@ -133,4 +133,55 @@ public sealed class ReportValidatorTests
         Assert.False(st.HasRunningRequests);
         Assert.Equal(3, st.WaitingRequests);
     }
+
+    [Theory]
+    [InlineData(3, 2)] // compared pairwise
+    [InlineData(40, 37)] // through a set of keys
+    public void A_repeated_stream_is_found_however_many_streams_a_server_has(int streams, int repeat)
+    {
+        var r = Valid();
+        var server = r.Servers[0];
+        server.Streams.Clear();
+        for (var i = 0; i < streams; i++)
+        {
+            var st = new StreamSample { Model = "m" };
+            st.Labels.Add("engine", (i == repeat ? 1 : i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            st.Labels.Add("rank", "0");
+            server.Streams.Add(st);
+        }
+
+        Assert.Equal($"servers[0].streams[{repeat}] repeats model 'm' with the same labels", ReportValidator.Validate(r));
+    }
+
+    [Fact]
+    public void Streams_with_the_same_labels_in_another_order_are_the_same_stream_and_other_values_are_not()
+    {
+        var r = Valid();
+        var server = r.Servers[0];
+        server.Streams.Clear();
+        var a = new StreamSample { Model = "m" };
+        a.Labels.Add("engine", "0");
+        a.Labels.Add("rank", "1");
+        var b = new StreamSample { Model = "m" };
+        b.Labels.Add("rank", "1");
+        b.Labels.Add("engine", "1");
+        server.Streams.Add(a);
+        server.Streams.Add(b);
+        Assert.Null(ReportValidator.Validate(r));
+
+        b.Labels["engine"] = "0";
+        Assert.Equal("servers[0].streams[1] repeats model 'm' with the same labels", ReportValidator.Validate(r));
+    }
+
+    [Fact]
+    public void A_repeated_gpu_among_many_is_found()
+    {
+        var r = Valid();
+        for (var i = 1; i < 40; i++)
+        {
+            r.Gpus.Add(new GpuSample { Uuid = i == 33 ? "GPU-7" : $"GPU-{i}" });
+        }
+
+        Assert.Equal("gpus[33].uuid 'GPU-7' appears twice", ReportValidator.Validate(r));
+    }
 }

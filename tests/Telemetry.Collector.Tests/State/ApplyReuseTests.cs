@@ -1,0 +1,188 @@
+using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Cost;
+using Telemetry.Collector.Ingest;
+using Telemetry.Collector.Kpi;
+using Telemetry.Collector.State;
+using Telemetry.Wire;
+
+namespace Telemetry.Collector.Tests.State;
+
+/// <summary>
+/// Applying a report reuses one attribution per thread (lists, dictionaries, histogram increments) and the
+/// validator builds no field paths unless a field is wrong: a steady report stream allocates nothing beyond its
+/// decoding, and no report sees anything of the one before it.
+/// </summary>
+public sealed class ApplyReuseTests
+{
+    private const long T0 = 1_700_000_000_000;
+    private static readonly WindowDuration Minute = new("1m", 60);
+
+    /// <summary>
+    /// A node as a real one looks: GPUs of two models, servers sharing a GPU, two data-parallel streams of one
+    /// model, request outcomes, latency histograms, a tier, a server not read this interval and an idle GPU.
+    /// <paramref name="shape"/> varies the counts so two nodes' reports differ in every list.
+    /// </summary>
+    private sealed class RichNode(string node, int shape)
+    {
+        private ulong _sequence;
+
+        public NodeReport Next()
+        {
+            var i = (long)_sequence;
+            var first = _sequence == 0;
+            var r = new NodeReport
+            {
+                AgentInstanceId = node + "-agent",
+                Sequence = ++_sequence,
+                SampleTimeUnixMs = T0 + (i * 1000),
+                PreviousSampleTimeUnixMs = first ? 0 : T0 + ((i - 1) * 1000),
+                SentTimeUnixMs = T0 + (i * 1000),
+                Node = node,
+                Site = "s" + shape,
+                Pool = "p",
+                IntervalSeconds = 1,
+            };
+            var gpus = 2 + (2 * shape);
+            for (var g = 0; g < gpus; g++)
+            {
+                r.Gpus.Add(new GpuSample
+                {
+                    Index = (uint)g,
+                    Uuid = $"{node}-GPU-{g}",
+                    Name = g % 2 == 0 ? "H100" : "A100",
+                    EnergyJoules = Counter(i, 300 + (10 * g)),
+                    UtilizationRatio = 0.5,
+                });
+            }
+
+            for (var s = 0; s < 1 + shape; s++)
+            {
+                var server = new ServerSample
+                {
+                    Name = "srv" + s,
+                    Engine = "vllm",
+                    Role = "unified",
+                    Tier = s == 0 ? "gold" : "",
+                    Up = true,
+                    EnergyJoules = Counter(i, 600),
+                };
+                server.GpuUuids.Add($"{node}-GPU-{s}");
+                server.GpuUuids.Add($"{node}-GPU-{s + 1}"); // GPU s + 1 is shared with the next server
+                for (var e = 0; e < 1 + s; e++)
+                {
+                    var stream = new StreamSample { Model = "m" + (s % 2), InputTokens = Counter(i, 900 + s), OutputTokens = Counter(i, 300 + (7 * e)) };
+                    stream.Labels.Add("engine", e.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    stream.Requests.Add(new OutcomeCounter { Outcome = "stop", Count = Counter(i, 4) });
+                    for (var m = 0; m < 1 + shape; m++)
+                    {
+                        var h = new HistogramSample { Metric = m == 0 ? "ttft_seconds" : "e2e_seconds", Count = Counter(i, 10), Sum = Counter(i, 3 + m) };
+                        h.UpperBounds.AddRange(m == 0 ? [0.1, 0.5, 1] : [0.5, 2, 8, 30]);
+                        double[] byLe = m == 0 ? [2, 8, 10] : [1, 5, 9, 10];
+                        foreach (var c in byLe)
+                        {
+                            h.BucketCounts.Add(c * i);
+                            h.BucketDeltas.Add(first ? 0 : c);
+                        }
+
+                        stream.Histograms.Add(h);
+                    }
+
+                    server.Streams.Add(stream);
+                }
+
+                r.Servers.Add(server);
+            }
+
+            r.Servers.Add(new ServerSample { Name = "unread", Engine = "tgi", Up = false, Error = "connection refused" });
+            return r;
+        }
+
+        private Counter Counter(long i, double perSecond) =>
+            new() { Total = 1_000 + (perSecond * i), Delta = _sequence == 1 ? 0 : perSecond, Epoch = 1 };
+    }
+
+    private static FleetState Fleet() => new([Minute], new CostModel(new CostOptions()));
+
+    [Fact]
+    public void A_valid_report_is_validated_without_allocating()
+    {
+        var report = new RichNode("n", shape: 2).Next();
+        Assert.Null(ReportValidator.Validate(report)); // once for the JIT
+
+        var valid = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++)
+        {
+            valid += ReportValidator.Validate(report) is null ? 1 : 0; // no Assert in the loop: it allocates
+        }
+
+        // Building each field's path up front cost ~9 KB per report before (docs/BENCHMARKS.md, issue 8).
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(20, valid);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Applying_reports_in_steady_state_allocates_next_to_nothing()
+    {
+        var fleet = Fleet();
+        var node = new RichNode("n", shape: 2);
+        var reports = Enumerable.Range(0, 130).Select(_ => node.Next()).ToArray(); // built outside the measurement
+        for (var i = 0; i < 70; i++)
+        {
+            fleet.Apply(reports[i], reports[i].SentTimeUnixMs); // state, streams and window slots created
+        }
+
+        var accepted = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 70; i < reports.Length; i++)
+        {
+            accepted += fleet.Apply(reports[i], reports[i].SentTimeUnixMs) == ApplyOutcome.Accepted ? 1 : 0; // no Assert in the loop: it allocates
+        }
+
+        // Before the attribution was reused this report allocated ~20 KB each time; now what remains is the
+        // first use of a window slot now and then, well under a hundred bytes per report on average.
+        var perReport = (GC.GetAllocatedBytesForCurrentThread() - before) / 60.0;
+        Assert.Equal(60, accepted);
+        Assert.True(perReport < 100, $"{perReport:N0} bytes allocated per report");
+    }
+
+    [Fact]
+    public void Reports_of_different_shapes_on_one_thread_attribute_as_if_each_were_alone()
+    {
+        // Node a's reports alone, and interleaved on the same thread with node b's (more GPUs, servers, streams and
+        // histograms): a's scopes must come out identical, to the last bit, so nothing of b's report leaks into a's.
+        var alone = Fleet();
+        var mixed = Fleet();
+        var a1 = new RichNode("a", shape: 1);
+        var a2 = new RichNode("a", shape: 1);
+        var b = new RichNode("b", shape: 3);
+        for (var i = 0; i < 40; i++)
+        {
+            var ra = a1.Next();
+            alone.Apply(ra, ra.SentTimeUnixMs);
+            var rb = b.Next();
+            mixed.Apply(rb, rb.SentTimeUnixMs);
+            var ra2 = a2.Next();
+            mixed.Apply(ra2, ra2.SentTimeUnixMs);
+        }
+
+        var end = T0 + 39_000 + (SnapshotBuilder.SettleSeconds * 1000);
+        var fromAlone = Rows(new SnapshotBuilder(alone, [Minute], staleAfterIntervals: 3).Build(end), "a");
+        var fromMixed = Rows(new SnapshotBuilder(mixed, [Minute], staleAfterIntervals: 3).Build(end), "a");
+        Assert.Equal(4, fromAlone.Count); // the node and its three servers (one unread), one window
+        Assert.Equal(fromAlone, fromMixed);
+        Assert.True(fromAlone.Sum(r => r.Histograms) > 0, "node a's scopes have latency observations");
+    }
+
+    /// <summary>Node a's node and server rows: energy, tokens, idle energy and each latency quantile, as text to compare exactly.</summary>
+    private static List<(string Scope, string Values, int Histograms)> Rows(FleetSnapshot snapshot, string node) =>
+        [.. snapshot.Kpis
+            .Where(k => k.Scope is ScopeKind.Node or ScopeKind.Server && k.ScopeLabels.Any(l => l is { Key: "node" } && l.Value == node))
+            .Select(k => (
+                $"{k.Scope} {string.Join(',', k.ScopeLabels.Select(l => l.Key + "=" + l.Value))}",
+                $"{k.Sum.EnergyJoules:R} {k.Sum.IdleEnergyJoules:R} {k.Sum.InputTokens:R} {k.Sum.OutputTokens:R} {k.Sum.UtilizationSeconds:R} " +
+                    string.Join(' ', k.Latency.Select(l => $"{l.Metric}:{l.Count:R}:{l.P50:R}:{l.P99:R}")),
+                k.Latency.Length))
+            .OrderBy(r => r.Item1, StringComparer.Ordinal)];
+}
