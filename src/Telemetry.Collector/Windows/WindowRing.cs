@@ -19,6 +19,12 @@ public sealed class WindowRing
     private readonly long _slotMs;
     private long _newestIndex = long.MinValue;
 
+    // The slot last placed into, its start and its position: reports arrive in time order, so most
+    // additions land there and need none of the 64-bit divisions below (they were most of an addition).
+    private long _hotSlot = long.MinValue;
+    private long _hotStartMs = long.MaxValue;
+    private int _hotAt;
+
     /// <param name="slotSeconds">Width of a slot.</param>
     /// <param name="windowSlots">Slots that make up the window.</param>
     /// <param name="singlePrecision">Slots in single precision: for scopes whose slots receive a few reports (a node, a server).</param>
@@ -61,13 +67,18 @@ public sealed class WindowRing
 
         if (fromMs >= toMs)
         {
-            return Place(FloorDiv(toMs - 1, _slotMs), value) ? 0 : 1;
+            return Place(SlotOf(toMs - 1), value) ? 0 : 1;
+        }
+
+        var first = SlotOf(fromMs);
+        var last = SlotOf(toMs - 1);
+        if (first == last)
+        {
+            return Place(last, value) ? 0 : 1; // all of it in one slot: the usual case, nothing to split
         }
 
         var span = (double)(toMs - fromMs);
         var dropped = 0.0;
-        var first = FloorDiv(fromMs, _slotMs);
-        var last = FloorDiv(toMs - 1, _slotMs);
         var min = Math.Max(first, last - _slotIndex.Length + 1); // older slots would be dropped anyway
         if (min > first)
         {
@@ -113,7 +124,7 @@ public sealed class WindowRing
             return false; // older than anything the ring still holds
         }
 
-        var at = Index(slot);
+        var at = slot == _hotSlot ? _hotAt : Index(slot);
         var reuse = _slotIndex[at] != slot;
         if (reuse)
         {
@@ -145,8 +156,16 @@ public sealed class WindowRing
         }
 
         _newestIndex = Math.Max(_newestIndex, slot);
+        if (slot != _hotSlot)
+        {
+            (_hotSlot, _hotStartMs, _hotAt) = (slot, slot * _slotMs, at);
+        }
+
         return true;
     }
+
+    /// <summary>The slot (Unix ms ÷ slot width, rounded down) <paramref name="ms"/> falls in.</summary>
+    private long SlotOf(long ms) => ms >= _hotStartMs && ms - _hotStartMs < _slotMs ? _hotSlot : FloorDiv(ms, _slotMs);
 
     private int Index(long slot) => (int)(((slot % _slotIndex.Length) + _slotIndex.Length) % _slotIndex.Length);
 
