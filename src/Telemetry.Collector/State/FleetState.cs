@@ -203,18 +203,12 @@ internal sealed class FleetState(IReadOnlyList<WindowDuration> windows, CostMode
             node.Sync.Exit();
         }
 
-        foreach (var a in aggregates)
+        if (Aggregates.Add(aggregates) is > 0 and var tooOld)
         {
-            CountLate(Aggregates.Add(a.Kind, a.Name, a.FromMs, a.ToMs, a.Value));
+            Interlocked.Add(ref _lateIncrements, tooOld);
         }
 
-        foreach (var h in histograms)
-        {
-            if (h.Kind is not (ScopeKind.Node or ScopeKind.Server))
-            {
-                Aggregates.AddHistogram(h.Kind, h.Name, h.FromMs, h.ToMs, h.Histogram);
-            }
-        }
+        Aggregates.AddHistograms(histograms);
 
         return ApplyOutcome.Accepted;
     }

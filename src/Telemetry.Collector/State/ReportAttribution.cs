@@ -266,34 +266,70 @@ internal sealed class ReportAttribution
     /// </summary>
     public List<ScopeHistogramIncrement> Histograms(string siteName, string pool)
     {
-        // No closures or LINQ: this runs for every report (docs/BENCHMARKS.md, load).
+        // Scope by scope, each scope's observations in server and histogram order: consecutive increments of one
+        // fleet-wide scope are added under one taking of its lock (AggregateScopes.AddHistograms). No closures or
+        // LINQ: this runs for every report (docs/BENCHMARKS.md, load).
         var result = _histograms;
-        var gpuModels = _gpuModels;
         foreach (var s in _servers)
         {
-            DistinctGpuModels(s, gpuModels);
-            var (from, to) = s.TokenSpan;
+            AddEach(result, ScopeKind.Server, s.Name, s);
+        }
+
+        foreach (var s in _servers)
+        {
+            AddEach(result, ScopeKind.Node, "", s);
+        }
+
+        foreach (var s in _servers)
+        {
+            AddEach(result, ScopeKind.Fleet, "", s);
+        }
+
+        foreach (var s in _servers)
+        {
+            AddEach(result, ScopeKind.Site, siteName, s);
+        }
+
+        foreach (var s in _servers)
+        {
+            AddEach(result, ScopeKind.Pool, pool, s);
+        }
+
+        foreach (var s in _servers)
+        {
             foreach (var h in s.Histograms)
             {
-                result.Add(new(ScopeKind.Server, s.Name, from, to, h));
-                result.Add(new(ScopeKind.Node, "", from, to, h));
-                result.Add(new(ScopeKind.Fleet, "", from, to, h));
-                result.Add(new(ScopeKind.Site, siteName, from, to, h));
-                result.Add(new(ScopeKind.Pool, pool, from, to, h));
-                result.Add(new(ScopeKind.Model, h.Model, from, to, h));
-                if (s.Tier.Length > 0)
-                {
-                    result.Add(new(ScopeKind.Tier, s.Tier, from, to, h));
-                }
+                result.Add(new(ScopeKind.Model, h.Model, s.TokenSpan.FromMs, s.TokenSpan.ToMs, h));
+            }
+        }
 
-                foreach (var gpuModel in gpuModels)
-                {
-                    result.Add(new(ScopeKind.GpuModel, gpuModel, from, to, h));
-                }
+        foreach (var s in _servers)
+        {
+            if (s.Tier.Length > 0)
+            {
+                AddEach(result, ScopeKind.Tier, s.Tier, s);
+            }
+        }
+
+        foreach (var s in _servers)
+        {
+            DistinctGpuModels(s, _gpuModels);
+            foreach (var gpuModel in _gpuModels)
+            {
+                AddEach(result, ScopeKind.GpuModel, gpuModel, s);
             }
         }
 
         return result;
+    }
+
+    /// <summary>Each of the server's histograms for one scope, over the server's token span.</summary>
+    private static void AddEach(List<ScopeHistogramIncrement> result, ScopeKind kind, string name, Server s)
+    {
+        foreach (var h in s.Histograms)
+        {
+            result.Add(new(kind, name, s.TokenSpan.FromMs, s.TokenSpan.ToMs, h));
+        }
     }
 
     /// <summary>The distinct models of a server's GPUs in this report, in GPU order.</summary>

@@ -185,4 +185,51 @@ public sealed class ApplyReuseTests
                     string.Join(' ', k.Latency.Select(l => $"{l.Metric}:{l.Count:R}:{l.P50:R}:{l.P99:R}")),
                 k.Latency.Length))
             .OrderBy(r => r.Item1, StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task Reports_applied_from_several_threads_at_once_sum_in_the_fleet_wide_scopes_to_what_one_thread_gets()
+    {
+        // Fleet-wide scopes are locked once per run of consecutive increments (AggregateScopes): four threads
+        // applying 40 nodes' reports at once must count what one thread does, and leave no scope locked.
+        var nodes = Enumerable.Range(0, 40).Select(n => new RichNode($"n{n}", shape: n % 3)).ToArray();
+        var rounds = Enumerable.Range(0, 30).Select(_ => nodes.Select(n => n.Next()).ToArray()).ToArray();
+        var sequential = Fleet();
+        var parallel = Fleet();
+        foreach (var round in rounds)
+        {
+            foreach (var r in round)
+            {
+                sequential.Apply(r, r.SentTimeUnixMs);
+            }
+
+            var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+            {
+                for (var i = t; i < round.Length; i += 4)
+                {
+                    parallel.Apply(round[i], round[i].SentTimeUnixMs);
+                }
+            })).ToArray();
+            Array.ForEach(threads, t => t.Start());
+            Array.ForEach(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(30)), "an apply thread did not finish: a scope lock left held?"));
+        }
+
+        var end = T0 + 29_000 + (SnapshotBuilder.SettleSeconds * 1000);
+        // On another thread, bounded: a lock left held by an apply thread would hang it.
+        var built = await Task.Run(() => new SnapshotBuilder(parallel, [Minute], staleAfterIntervals: 3).Build(end)).WaitAsync(TimeSpan.FromSeconds(30));
+        var expected = new SnapshotBuilder(sequential, [Minute], staleAfterIntervals: 3).Build(end).Kpis.Where(k => k.Scope is not (ScopeKind.Node or ScopeKind.Server)).ToList();
+        var actual = built.Kpis.Where(k => k.Scope is not (ScopeKind.Node or ScopeKind.Server)).ToList();
+        Assert.Equal(expected.Select(k => (k.Scope, k.ScopeLabels.Count > 0 ? k.ScopeLabels[0].Value : "")), actual.Select(k => (k.Scope, k.ScopeLabels.Count > 0 ? k.ScopeLabels[0].Value : "")));
+        Assert.Contains(expected, k => k.Scope == ScopeKind.Tier);
+        Assert.Contains(expected, k => k.Scope == ScopeKind.GpuModel);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            // Summed in another order by the threads: equal within rounding.
+            Assert.Equal(expected[i].Sum.EnergyJoules, actual[i].Sum.EnergyJoules, expected[i].Sum.EnergyJoules * 1e-12);
+            Assert.Equal(expected[i].Sum.OutputTokens, actual[i].Sum.OutputTokens, expected[i].Sum.OutputTokens * 1e-12);
+            Assert.True(expected[i].Sum.OutputTokens > 0, $"{expected[i].Scope} has tokens");
+            Assert.Equal(expected[i].Latency.Select(l => (l.Metric, l.Count)), actual[i].Latency.Select(l => (l.Metric, l.Count)));
+        }
+
+        Assert.Equal(sequential.LateIncrements, parallel.LateIncrements);
+    }
 }
