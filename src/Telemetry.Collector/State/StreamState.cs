@@ -48,7 +48,7 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
 
     private readonly Dictionary<string, double[]> _bounds = new(StringComparer.Ordinal);
 
-    /// <summary>A histogram's finite bounds as an array shared from report to report while they stay the same (never written to).</summary>
+    /// <summary>A histogram's finite bounds as an array shared from report to report while they stay the same, and with other streams of the same layout (<see cref="SharedBounds"/>; never written to).</summary>
     public double[] BoundsOf(HistogramSample h)
     {
         if (_bounds.TryGetValue(h.Metric, out var cached) && cached.Length == h.UpperBounds.Count)
@@ -65,7 +65,7 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
             }
         }
 
-        return _bounds[h.Metric] = [.. h.UpperBounds];
+        return _bounds[h.Metric] = SharedBounds.Of([.. h.UpperBounds]);
     }
 
     /// <summary>Key of a stream within its server: model plus its identifying labels.</summary>

@@ -46,10 +46,10 @@ public sealed class HistogramWindows
     }
 
     /// <summary>Adds per-bucket counts (on <paramref name="bounds"/>, +Inf last) and their sum, measured over [from, to).</summary>
-    public void Add(long fromMs, long toMs, ReadOnlySpan<double> bounds, ReadOnlySpan<double> counts, double sum)
+    public void Add(long fromMs, long toMs, double[] bounds, ReadOnlySpan<double> counts, double sum)
     {
         Span<float> onReference = stackalloc float[Bounds.Length + 1];
-        if (bounds.SequenceEqual(Bounds))
+        if (ReferenceEquals(bounds, Bounds) || bounds.AsSpan().SequenceEqual(Bounds)) // the same array, usually: bounds are shared (SharedBounds)
         {
             for (var i = 0; i < onReference.Length; i++)
             {

@@ -232,4 +232,28 @@ public sealed class ApplyReuseTests
 
         Assert.Equal(sequential.LateIncrements, parallel.LateIncrements);
     }
+
+    [Fact]
+    public void Streams_with_the_same_bucket_layout_share_one_bounds_array()
+    {
+        var fleet = Fleet();
+        foreach (var node in new[] { new RichNode("a", shape: 1), new RichNode("b", shape: 2) })
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var r = node.Next();
+                fleet.Apply(r, r.SentTimeUnixMs);
+            }
+        }
+
+        var bounds = fleet.Nodes.SelectMany(n => n.Servers.Values).SelectMany(s => s.Streams.Values)
+            .SelectMany(st => st.Histograms.Values.Select(h => (h.Metric, Bounds: st.BoundsOf(h)))).ToList();
+        Assert.True(bounds.Count >= 10, $"{bounds.Count} stream histograms");
+        foreach (var group in bounds.GroupBy(b => b.Metric))
+        {
+            Assert.Single(group.Select(b => b.Bounds).Distinct()); // by reference: one array per layout
+        }
+
+        Assert.NotSame(bounds.First(b => b.Metric == "ttft_seconds").Bounds, bounds.First(b => b.Metric == "e2e_seconds").Bounds);
+    }
 }
