@@ -27,6 +27,48 @@ public sealed class SecurityEndToEndTests
             ["--config", Demo("collector.json"), $"--Collector:Listen={listen}", "--Collector:Windows:0=1m", .. more], new Dictionary<string, string>());
 
     [Fact]
+    public async Task The_healthcheck_over_https_trusts_the_collectors_own_certificate_and_no_other()
+    {
+        var dir = Directory.CreateTempSubdirectory("telemetry-tls-");
+        try
+        {
+            var pki = TestPki.Create(Directory.CreateDirectory(Path.Combine(dir.FullName, "served")).FullName);
+            var other = TestPki.Create(Directory.CreateDirectory(Path.Combine(dir.FullName, "other")).FullName);
+            var url = $"https://127.0.0.1:{RepoPaths.FreePort()}";
+            string[] tls = [$"--Kestrel:Certificates:Default:Path={pki.CertificatePath}", $"--Kestrel:Certificates:Default:KeyPath={pki.KeyPath}"];
+            using var collector = StartCollector(url, tls);
+
+            // The same configuration as the collector (as a container HEALTHCHECK has): its private CA is in no system
+            // store, and the probe still passes, trusting the certificate the configuration serves.
+            (int Code, string Output) passed = default;
+            await Poll.UntilAsync(() => Task.FromResult((passed = Healthcheck(url, tls)).Code == 0), TimeSpan.FromSeconds(60), () => passed.Output + "\n--- collector ---\n" + collector.Output);
+            Assert.Contains($"{url}/healthz: HTTP 200", passed.Output, StringComparison.Ordinal);
+
+            // Given another certificate, the probe refuses the collector's: pinned, not "accept anything".
+            var (code, output) = Healthcheck(url, [$"--Kestrel:Certificates:Default:Path={other.CertificatePath}"]);
+            Assert.True(code == 1, output);
+            Assert.Contains("RemoteCertificateValidationCallback", output, StringComparison.Ordinal);
+
+            // A certificate path that is not a certificate is a configuration error, said as such.
+            (code, output) = Healthcheck(url, [$"--Kestrel:Certificates:Default:Path={pki.KeyPath}"]);
+            Assert.True(code == 2, output);
+            Assert.Contains("is not a readable certificate", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static (int Code, string Output) Healthcheck(string listen, string[] tls)
+    {
+        using var probe = HostProcess.Start("Telemetry.Collector.Host", "telemetry-collector", ["healthcheck", $"--Collector:Listen={listen}", .. tls], new Dictionary<string, string>());
+        var code = probe.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(code is not null, "the healthcheck did not exit\n" + probe.Output);
+        return (code.Value, probe.Output);
+    }
+
+    [Fact]
     public async Task Over_https_an_agent_with_the_ca_reports_prometheus_scrapes_with_a_read_token_and_strangers_are_refused()
     {
         var dir = Directory.CreateTempSubdirectory("telemetry-tls-");
