@@ -58,6 +58,7 @@ public sealed class OtlpPush : IDisposable
         State.FleetSnapshot Snapshot() => service.RecentSnapshot(SnapshotReuse);
         KpiInstruments.Register(meter, Snapshot, service.TierPrices, service.TtftSlos);
         RawInstruments.Register(meter, Snapshot);
+        AgentInstruments.Register(meter, Snapshot);
         SelfInstruments.Register(meter, service, Snapshot);
 
         var log = endpoint.GetLeftPart(UriPartial.Path);

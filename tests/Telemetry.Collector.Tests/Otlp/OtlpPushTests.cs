@@ -56,6 +56,7 @@ public sealed class OtlpPushTests
             h.BucketCounts.AddRange([2 * i, 8 * i, 10 * i]);
             h.BucketDeltas.AddRange(i == 0 ? [0, 0, 0] : [2, 8, 10]);
             r.Servers[0].Streams[0].Histograms.Add(h);
+            r.AgentHealth = new AgentHealth { ReportsDroppedTotal = 3, BacklogReports = (ulong)(8 - i), BacklogBytes = 4096, SpoolReports = 12, SpoolBytes = 65536, SpoolSegmentsSkippedTotal = 1 };
             await collector.PostAsync(r);
         }
     }
@@ -136,6 +137,18 @@ public sealed class OtlpPushTests
         Assert.Equal(1980e6, Value(Metric(pushed, "inference_gpu_clock_max_hertz"), smClock));
         Assert.Single(Points(Metric(pushed, "inference_gpu_clock_hertz"))); // memory and graphics were not sent: no points
         Assert.Equal("Hz", Metric(pushed, "inference_gpu_clock_hertz").Unit);
+
+        // The agent's health, as the last report carried it.
+        var node = new Dictionary<string, string> { ["node"] = "a", ["site"] = "s1", ["pool"] = "p1" };
+        var dropped = Metric(pushed, "inference_agent_reports_dropped");
+        Assert.True(dropped.Sum.IsMonotonic);
+        Assert.Equal(3, Value(dropped, node));
+        Assert.Equal(1, Value(Metric(pushed, "inference_agent_backlog_reports"), node));
+        Assert.Equal(4096, Value(Metric(pushed, "inference_agent_backlog_bytes"), node));
+        Assert.Equal("By", Metric(pushed, "inference_agent_backlog_bytes").Unit);
+        Assert.Equal(12, Value(Metric(pushed, "inference_agent_spool_reports"), node));
+        Assert.Equal(65536, Value(Metric(pushed, "inference_agent_spool_bytes"), node));
+        Assert.Equal(1, Value(Metric(pushed, "inference_agent_spool_segments_skipped"), node));
 
         // Self-metrics, and who is speaking.
         Assert.Equal(8, Value(Metric(pushed, "inference_collector_reports_received"), new Dictionary<string, string>()));
