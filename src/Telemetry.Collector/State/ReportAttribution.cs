@@ -67,7 +67,7 @@ internal readonly record struct ScopeHistogramIncrement(ScopeKind Kind, string N
 internal sealed class ReportAttribution
 {
     [ThreadStatic]
-    private static ReportAttribution? t_current;
+    private static ReportAttribution? _perThread;
 
     /// <summary>Beyond this many entries in a list a hostile report made, the thread's attribution is dropped rather than kept.</summary>
     private const int RetainedEntries = 4096;
@@ -92,10 +92,10 @@ internal sealed class ReportAttribution
     /// <summary>The thread's attribution, emptied, for a report whose power sample spans <paramref name="power"/>.</summary>
     public static ReportAttribution Start(CostModel cost, SitePrices? site, TimeSpanMs power)
     {
-        var a = t_current;
+        var a = _perThread;
         if (a is null || a.Oversized)
         {
-            t_current = a = new ReportAttribution();
+            _perThread = a = new ReportAttribution();
         }
 
         a.Reset(cost, site, power);

@@ -114,7 +114,7 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     }
 
     [ThreadStatic]
-    private static KeyValuePair<string, string>[]? t_labels;
+    private static KeyValuePair<string, string>[]? _labelsPerThread;
 
     /// <summary>
     /// A sample's labels, copied into a buffer of the thread's that the next call overwrites: enumerating a
@@ -128,7 +128,7 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
             return [];
         }
 
-        var buffer = t_labels is { } b && b.Length >= count ? b : t_labels = new KeyValuePair<string, string>[Math.Max(count, 8)];
+        var buffer = _labelsPerThread is { } b && b.Length >= count ? b : _labelsPerThread = new KeyValuePair<string, string>[Math.Max(count, 8)];
         ((ICollection<KeyValuePair<string, string>>)s.Labels).CopyTo(buffer, 0);
         return buffer.AsSpan(0, count);
     }
