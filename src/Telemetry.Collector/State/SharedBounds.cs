@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Telemetry.Collector.State;
 
@@ -26,18 +27,16 @@ internal static class SharedBounds
         return Table.Count < Capacity ? Table.GetOrAdd(bounds, bounds) : bounds;
     }
 
+    /// <summary>Bit for bit: the shared array is printed as <c>le</c> labels, so 0 and -0 are different layouts.</summary>
     private sealed class ValueComparer : IEqualityComparer<double[]>
     {
-        public bool Equals(double[]? x, double[]? y) => x.AsSpan().SequenceEqual(y);
+        public bool Equals(double[]? x, double[]? y) =>
+            MemoryMarshal.Cast<double, long>(x.AsSpan()).SequenceEqual(MemoryMarshal.Cast<double, long>(y.AsSpan()));
 
         public int GetHashCode(double[] obj)
         {
             var hash = default(HashCode);
-            foreach (var b in obj)
-            {
-                hash.Add(b);
-            }
-
+            hash.AddBytes(MemoryMarshal.AsBytes(obj.AsSpan()));
             return hash.ToHashCode();
         }
     }

@@ -256,4 +256,13 @@ public sealed class ApplyReuseTests
 
         Assert.NotSame(bounds.First(b => b.Metric == "ttft_seconds").Bounds, bounds.First(b => b.Metric == "e2e_seconds").Bounds);
     }
+
+    [Fact]
+    public void Bounds_are_shared_only_when_equal_bit_for_bit()
+    {
+        double[] zero = [0, 0.5, 1];
+        Assert.Same(SharedBounds.Of(zero), SharedBounds.Of([0, 0.5, 1]));
+        Assert.NotSame(SharedBounds.Of(zero), SharedBounds.Of([-0.0, 0.5, 1])); // printed as le="-0": another layout
+        Assert.NotSame(SharedBounds.Of(zero), SharedBounds.Of([0, 0.5, 1, 2]));
+    }
 }
