@@ -117,7 +117,7 @@ internal static class ReportValidator
             }
         }
 
-        if (FirstRepeat(s.Streams, static (a, b) => StreamState.SameStream(a, b), StreamState.KeyOf) is var repeat and >= 0)
+        if (FirstRepeat(s.Streams, StreamState.SameStream, StreamState.KeyOf) is var repeat and >= 0)
         {
             return $".streams[{repeat}] repeats model '{s.Streams[repeat].Model}' with the same labels";
         }

@@ -95,23 +95,7 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     }
 
     /// <summary>Whether two samples are the same stream (<see cref="KeyOf"/> equal) — without building keys.</summary>
-    public static bool SameStream(StreamSample a, StreamSample b)
-    {
-        if (a.Model != b.Model || a.Labels.Count != b.Labels.Count)
-        {
-            return false;
-        }
-
-        foreach (var (k, v) in LabelsOf(a))
-        {
-            if (!b.Labels.TryGetValue(k, out var other) || other != v)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool SameStream(StreamSample a, StreamSample b) => Matches(a.Model, LabelsOf(a), b);
 
     [ThreadStatic]
     private static KeyValuePair<string, string>[]? _labelsPerThread;
@@ -134,14 +118,16 @@ internal sealed class StreamState(string model, KeyValuePair<string, string>[] l
     }
 
     /// <summary>Whether <paramref name="s"/> is this stream (same model and identifying labels), without building its key.</summary>
-    public bool Is(StreamSample s)
+    public bool Is(StreamSample s) => Matches(Model, Labels, s);
+
+    private static bool Matches(string model, ReadOnlySpan<KeyValuePair<string, string>> labels, StreamSample s)
     {
-        if (s.Model != Model || s.Labels.Count != Labels.Length)
+        if (s.Model != model || s.Labels.Count != labels.Length)
         {
             return false;
         }
 
-        foreach (var (k, v) in Labels)
+        foreach (var (k, v) in labels)
         {
             if (!s.Labels.TryGetValue(k, out var other) || other != v)
             {
