@@ -48,22 +48,19 @@ public sealed class HistogramWindows
     /// <summary>Adds per-bucket counts (on <paramref name="bounds"/>, +Inf last) and their sum, measured over [from, to).</summary>
     public void Add(long fromMs, long toMs, double[] bounds, ReadOnlySpan<double> counts, double sum)
     {
-        Span<float> onReference = stackalloc float[Bounds.Length + 1];
-        if (ReferenceEquals(bounds, Bounds) || bounds.AsSpan().SequenceEqual(Bounds)) // the same array, usually: bounds are shared (SharedBounds)
+        // Converted to float once here, not per window: the rings hold floats.
+        scoped ReadOnlySpan<double> onBounds = counts;
+        Span<double> rebinned = stackalloc double[Bounds.Length + 1];
+        if (!ReferenceEquals(bounds, Bounds) && !bounds.AsSpan().SequenceEqual(Bounds)) // usually the same array (SharedBounds)
         {
-            for (var i = 0; i < onReference.Length; i++)
-            {
-                onReference[i] = (float)counts[i];
-            }
-        }
-        else
-        {
-            Span<double> rebinned = stackalloc double[Bounds.Length + 1];
             HistogramRebinning.Rebin(bounds, counts, Bounds, rebinned);
-            for (var i = 0; i < onReference.Length; i++)
-            {
-                onReference[i] = (float)rebinned[i];
-            }
+            onBounds = rebinned;
+        }
+
+        Span<float> onReference = stackalloc float[Bounds.Length + 1];
+        for (var i = 0; i < onReference.Length; i++)
+        {
+            onReference[i] = (float)onBounds[i];
         }
 
         // Midpoint of the span: observations are events, they land whole in the slot it falls in.
