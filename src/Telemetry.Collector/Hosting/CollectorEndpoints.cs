@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Telemetry.Collector.Ingest;
 using Telemetry.Collector.Kpi;
+using Telemetry.Collector.Metrics;
 using Telemetry.Collector.State;
 using Telemetry.Collector.Status;
 using Telemetry.Exposition;
@@ -163,8 +164,14 @@ public static class CollectorEndpoints
 
     private static async Task MetricsAsync(HttpContext ctx, CollectorService service)
     {
+        if (!MetricsPart.TryParse(ctx.Request.Query["part"], ctx.Request.Query["parts"], out var part, out var invalid))
+        {
+            await WriteErrorAsync(ctx, StatusCodes.Status400BadRequest, invalid!).ConfigureAwait(false);
+            return;
+        }
+
         var format = ContentNegotiation.Choose(ctx.Request.Headers.Accept.ToString());
-        using var scrape = await service.RenderMetricsAsync(format, ctx.RequestAborted).ConfigureAwait(false);
+        using var scrape = await service.RenderMetricsAsync(format, part, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.ContentType = ContentNegotiation.ContentType(format);
         ctx.Response.ContentLength = scrape.Body.Length;
         foreach (var block in scrape.Body)

@@ -104,20 +104,41 @@ public sealed class CollectorService : IDisposable
     }
 
     /// <summary>The fleet (server latency from proxy sketches where there are any) and the proxy scopes, taken together.</summary>
-    private (FleetSnapshot Fleet, Proxy.ProxySnapshot Proxy) Snapshots()
+    private (FleetSnapshot Fleet, Proxy.ProxySnapshot Proxy) Snapshots() => Snapshots(MetricsPart.Whole);
+
+    /// <summary>
+    /// The snapshots one part of /metrics is rendered from. The part with the fleet-wide scopes is taken from the whole
+    /// fleet while metering proxies report: a wider scope's latency merges the sketches of every server in it, and the
+    /// proxies' tenant costs need every server's cost. Other parts copy only their own nodes.
+    /// </summary>
+    private (FleetSnapshot Fleet, Proxy.ProxySnapshot Proxy) Snapshots(MetricsPart part)
     {
-        var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        var whole = part.IsWhole || (part.HasFleetWide && _proxy.HasStreams);
+        var fleet = _snapshots.Build(_time.GetUtcNow().ToUnixTimeMilliseconds(), whole ? MetricsPart.Whole : part);
         var proxy = _proxy.Snapshot(fleet.TakenMs, fleet);
         fleet = Proxy.SketchPreference.Apply(fleet, proxy, _nodeWindowLabels);
-        Volatile.Write(ref _latest, fleet);
-        return (fleet, proxy);
+        if (part.IsWhole)
+        {
+            Volatile.Write(ref _latest, fleet);
+        }
+
+        return (whole ? SnapshotBuilder.Select(fleet, part) : fleet, proxy);
     }
 
-    private void Render(ExpositionWriter w)
+    private void Render(ExpositionWriter w, int partKey)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (snapshot, proxySnapshot) = Snapshots();
-        MetricsRenderer.Render(w, first => Proxy.ProxyFamilies.Render(first, proxySnapshot, _tierPrices), snapshot, Stats, _fleet.LateIncrements, _tierPrices, _ttftSlos, Cost, _lastRender, Options.Otlp.Enabled ? ExportStats : null);
+        var part = MetricsPart.FromKey(partKey);
+        var (snapshot, proxySnapshot) = Snapshots(part);
+        FleetWideFamilies? fleetWide = null;
+        if (part.HasFleetWide)
+        {
+            var (up, stale) = part.IsWhole ? (snapshot.Nodes.Count(n => n.Up), snapshot.Nodes.Count(n => !n.Up)) : _snapshots.CountNodes(snapshot.TakenMs);
+            fleetWide = new FleetWideFamilies(first => Proxy.ProxyFamilies.Render(first, proxySnapshot, _tierPrices), Stats, _fleet.LateIncrements, _lastRender,
+                Options.Otlp.Enabled ? ExportStats : null, up, stale);
+        }
+
+        MetricsRenderer.Render(w, snapshot, fleetWide, _tierPrices, _ttftSlos, Cost);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, (int)w.Written.Length);
     }
 
@@ -157,7 +178,10 @@ public sealed class CollectorService : IDisposable
         return KpiJson.Build(snapshot, proxyScope ? "\u0000none" : scope, window, _tierPrices, _ttftSlos) with { Proxy = proxy.Count > 0 ? proxy : null };
     }
 
-    public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, CancellationToken ct) => _scrapeCache.GetAsync(format, ct);
+    public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, CancellationToken ct) => RenderMetricsAsync(format, MetricsPart.Whole, ct);
+
+    /// <summary>One part of /metrics (<see cref="MetricsPart"/>); concurrent scrapes of the same part share one render.</summary>
+    public Task<RenderedScrape> RenderMetricsAsync(ExpositionFormat format, MetricsPart part, CancellationToken ct) => _scrapeCache.GetAsync(format, part.Key, ct);
 
     public void Dispose() => _scrapeCache.Dispose();
 }

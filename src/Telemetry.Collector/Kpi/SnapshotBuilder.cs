@@ -1,4 +1,5 @@
 using Telemetry.Collector.Configuration;
+using Telemetry.Collector.Metrics;
 using Telemetry.Collector.State;
 using Telemetry.Collector.Windows;
 using Telemetry.Exposition;
@@ -9,7 +10,8 @@ namespace Telemetry.Collector.Kpi;
 /// Builds a <see cref="FleetSnapshot"/>: copies every node's state and sums each scope's ring over
 /// each window. Windows end <see cref="SettleSeconds"/> before now, so the seconds they cover have
 /// had time to receive their reports. Stale nodes keep their raw counters but leave the live KPIs.
-/// Node and server scopes are read in the fleet's node windows only (Collector:NodeKpiWindows).
+/// Node and server scopes are read in the fleet's node windows only (Collector:NodeKpiWindows). A snapshot of one
+/// <see cref="MetricsPart"/> copies only that part's nodes, and has the fleet-wide scopes only if the part has them.
 /// </summary>
 internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDuration> windows, double staleAfterIntervals)
 {
@@ -22,12 +24,14 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
     /// <summary>A node silent this long is forgotten entirely (its series disappear).</summary>
     public static readonly TimeSpan ForgetAfter = TimeSpan.FromHours(24);
 
-    public FleetSnapshot Build(long nowMs)
+    public FleetSnapshot Build(long nowMs) => Build(nowMs, MetricsPart.Whole);
+
+    public FleetSnapshot Build(long nowMs, MetricsPart part)
     {
         var endMs = nowMs - (SettleSeconds * 1000L);
         var nodes = new List<NodeView>();
         var aggregates = new List<KpiView>();
-        foreach (var scope in fleet.Aggregates.All)
+        foreach (var scope in part.HasFleetWide ? fleet.Aggregates.All : Array.Empty<AggregateScope>())
         {
             lock (scope.Sync)
             {
@@ -45,7 +49,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         // at 12,500 nodes the copies and KPI reads are most of a snapshot. Nodes are put in name order first, so the
         // parts come out in the snapshot's order (node rows after every aggregate row, server rows last) and only
         // the few aggregate rows need sorting.
-        var all = fleet.Nodes.ToArray();
+        var all = part.IsWhole ? fleet.Nodes.ToArray() : [.. fleet.Nodes.Where(n => part.Contains(n.Node))];
         Array.Sort(all, static (a, b) => string.CompareOrdinal(a.Node, b.Node));
         var parts = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, all.Length / MinNodesPerPart));
         var partNodes = new List<NodeView>[parts];
@@ -83,6 +87,33 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         return new FleetSnapshot(nowMs, nodes, kpis);
     }
 
+    /// <summary>Nodes up and stale (not yet forgotten) in the whole fleet, as a whole snapshot would list them.</summary>
+    public (int Up, int Stale) CountNodes(long nowMs)
+    {
+        int up = 0, stale = 0;
+        foreach (var node in fleet.Nodes)
+        {
+            lock (node.Sync)
+            {
+                if (nowMs - node.LastReceivedMs <= ForgetAfter.TotalMilliseconds)
+                {
+                    _ = IsUp(node, nowMs) ? up++ : stale++;
+                }
+            }
+        }
+
+        return (up, stale);
+    }
+
+    private bool IsUp(NodeState node, long nowMs) => nowMs - node.LastReceivedMs <= staleAfterIntervals * Math.Max(node.IntervalSeconds, 1) * 1000;
+
+    /// <summary>The rows of a whole-fleet snapshot that belong to <paramref name="part"/>: its nodes, their node and server scopes, and the fleet-wide scopes if the part has them.</summary>
+    public static FleetSnapshot Select(FleetSnapshot whole, MetricsPart part) => part.IsWhole ? whole : whole with
+    {
+        Nodes = [.. whole.Nodes.Where(n => part.Contains(n.Node))],
+        Kpis = [.. whole.Kpis.Where(k => k.Scope is ScopeKind.Node or ScopeKind.Server ? part.Contains(k.ScopeLabels[0].Value) : part.HasFleetWide)],
+    };
+
     /// <summary>Below this many nodes per core a snapshot is not worth splitting.</summary>
     private const int MinNodesPerPart = 500;
 
@@ -96,7 +127,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
                 return;
             }
 
-            var up = nowMs - node.LastReceivedMs <= staleAfterIntervals * Math.Max(node.IntervalSeconds, 1) * 1000;
+            var up = IsUp(node, nowMs);
             nodes.Add(CopyNode(node, up));
             if (up)
             {

@@ -33,18 +33,20 @@ internal static class MetricsRenderer
     private static readonly LabelSet OutputTokens = LabelSet.Of(new Label("token_type", "output"));
 
     /// <summary>
-    /// Writes everything, <paramref name="before"/>'s families first, in a fixed order. The families are written in two
-    /// groups on two threads (<see cref="ExpositionWriter.WriteConcurrently"/>), split in the middle of the engine
-    /// histograms, which are half of a fleet's bytes; the output is the same as writing them one after the other.
+    /// Writes the snapshot's families in a fixed order, and the ones that are not per node when <paramref name="fleetWide"/>
+    /// is given (the whole exposition, or part 0 of it: <see cref="MetricsPart"/>) — its proxy families first. The
+    /// families are written in two groups on two threads (<see cref="ExpositionWriter.WriteConcurrently"/>), split in the
+    /// middle of the engine histograms, which are half of a fleet's bytes; the output is the same as writing them one
+    /// after the other.
     /// </summary>
-    public static void Render(ExpositionWriter w, Action<ExpositionWriter> before, FleetSnapshot snapshot, IngestStats stats, long lateIncrements,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, RenderStats previous, Otlp.OtlpExportStats? exports = null)
+    public static void Render(ExpositionWriter w, FleetSnapshot snapshot, FleetWideFamilies? fleetWide,
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost)
     {
         var streams = Streams(snapshot);
         w.WriteConcurrently(
             first =>
             {
-                before(first);
+                fleetWide?.Before(first);
                 RenderNodes(first, snapshot);
                 AgentHealthFamilies.Render(first, snapshot);
                 RenderGpus(first, snapshot);
@@ -56,14 +58,21 @@ internal static class MetricsRenderer
             second =>
             {
                 RenderHistograms(second, streams, Histograms.AsSpan(FirstGroupHistograms));
-                AttributionFamilies.RenderTiers(second, tierPrices, ttftSlos);
-                KpiFamilies.Render(second, snapshot, tierPrices, ttftSlos);
-                RenderSelf(second, snapshot, stats, lateIncrements, previous);
-                if (exports is not null)
+                if (fleetWide is not null)
                 {
-                    second.BeginFamily("inference_collector_otlp_exports", MetricType.Counter, "OTLP pushes (Collector:Otlp) by result; failures are logged once until a push succeeds again.");
-                    second.WriteSample([new("result", "success")], exports.Succeeded);
-                    second.WriteSample([new("result", "failure")], exports.Failed);
+                    AttributionFamilies.RenderTiers(second, tierPrices, ttftSlos);
+                }
+
+                KpiFamilies.Render(second, snapshot, tierPrices, ttftSlos);
+                if (fleetWide is not null)
+                {
+                    RenderSelf(second, fleetWide);
+                    if (fleetWide.Exports is { } exports)
+                    {
+                        second.BeginFamily("inference_collector_otlp_exports", MetricType.Counter, "OTLP pushes (Collector:Otlp) by result; failures are logged once until a push succeeds again.");
+                        second.WriteSample([new("result", "success")], exports.Succeeded);
+                        second.WriteSample([new("result", "failure")], exports.Failed);
+                    }
                 }
             });
         w.Finish();
@@ -248,8 +257,9 @@ internal static class MetricsRenderer
         return streams;
     }
 
-    private static void RenderSelf(ExpositionWriter w, FleetSnapshot s, IngestStats stats, long lateIncrements, RenderStats previous)
+    private static void RenderSelf(ExpositionWriter w, FleetWideFamilies fleet)
     {
+        var (stats, lateIncrements, previous) = (fleet.Stats, fleet.LateIncrements, fleet.Previous);
         if (previous.Series > 0)
         {
             w.BeginFamily("inference_collector_series", MetricType.Gauge, "Sample lines in the previous /metrics render (all families).");
@@ -280,9 +290,8 @@ internal static class MetricsRenderer
         w.WriteHistogram([], IngestStats.LatencyBoundsSeconds, cumulative, count, sum);
 
         w.BeginFamily("inference_collector_nodes", MetricType.Gauge, "Nodes known to the collector, by state.");
-        var up = s.Nodes.Count(n => n.Up);
-        w.WriteSample([new("state", "up")], up);
-        w.WriteSample([new("state", "stale")], s.Nodes.Count - up);
+        w.WriteSample([new("state", "up")], fleet.NodesUp);
+        w.WriteSample([new("state", "stale")], fleet.NodesStale);
     }
 
     /// <summary>

@@ -19,6 +19,18 @@ internal sealed class ProxyLedgerState(IReadOnlyList<WindowDuration> windows)
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Node, string Server, string Model, string Tenant, string Tier), StreamState> _streams = [];
 
+    /// <summary>Whether any metering proxy has reported (then wider scopes' latency comes from merged sketches).</summary>
+    public bool HasStreams
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _streams.Count > 0;
+            }
+        }
+    }
+
     /// <summary>Proxy streams refused because <see cref="MaxStreams"/> was reached, and sketches refused as inconsistent.</summary>
     public long Dropped { get; private set; }
 

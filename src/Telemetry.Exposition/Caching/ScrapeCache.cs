@@ -3,8 +3,9 @@ using System.Buffers;
 namespace Telemetry.Exposition;
 
 /// <summary>
-/// Renders the exposition once per scrape and shares it: callers arriving while a render of their format is in
-/// flight await that same render; a finished render is reused while it is younger than <c>maxAge</c>
+/// Renders the exposition once per scrape and shares it: callers arriving while a render of their format (and
+/// variant: a caller-defined selection of the exposition, such as one part of it; 0 is everything) is in flight await
+/// that same render; a finished render is reused while it is younger than <c>maxAge</c>
 /// (<see cref="TimeSpan.Zero"/>, the default, means in-flight sharing only). Buffers go back to the pool only when the
 /// cache and every <see cref="RenderedScrape"/> holding them have let go (reference counted). Thread-safe.
 /// </summary>
@@ -19,21 +20,35 @@ public sealed class ScrapeCache : IDisposable
     /// <summary>Default first buffer; later renders start at the previous size of their format so they rarely regrow.</summary>
     private const int InitialCapacityBytes = 64 * 1024;
 
-    private readonly Action<ExpositionWriter> _render;
+    /// <summary>Beyond this many format/variant slots, idle ones are dropped (each keeps only a size hint).</summary>
+    private const int MaxSlots = 1024;
+
+    private readonly Action<ExpositionWriter, int> _render;
     private readonly TimeSpan _maxAge;
     private readonly TimeProvider _time;
     private readonly ArrayPool<byte> _pool;
     private readonly Lock _gate = new();
     private readonly Lock _renderGate = new();
-    private readonly FormatSlot[] _slots = [new(), new()];
+    private readonly Dictionary<(ExpositionFormat Format, int Variant), FormatSlot> _slots = [];
     private bool _disposed;
 
     public ScrapeCache(Action<ExpositionWriter> render, TimeSpan maxAge = default, TimeProvider? time = null)
+        : this(Everything(render), maxAge, time, new RenderBufferPool())
+    {
+    }
+
+    /// <summary>A cache whose renders take the variant asked for (<see cref="GetAsync(ExpositionFormat, int, CancellationToken)"/>).</summary>
+    public ScrapeCache(Action<ExpositionWriter, int> render, TimeSpan maxAge = default, TimeProvider? time = null)
         : this(render, maxAge, time, new RenderBufferPool())
     {
     }
 
     internal ScrapeCache(Action<ExpositionWriter> render, TimeSpan maxAge, TimeProvider? time, ArrayPool<byte> pool)
+        : this(Everything(render), maxAge, time, pool)
+    {
+    }
+
+    internal ScrapeCache(Action<ExpositionWriter, int> render, TimeSpan maxAge, TimeProvider? time, ArrayPool<byte> pool)
     {
         ArgumentNullException.ThrowIfNull(render);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAge, TimeSpan.Zero);
@@ -47,19 +62,23 @@ public sealed class ScrapeCache : IDisposable
     /// Returns a handle on a render of <paramref name="format"/>; dispose it once the body is written.
     /// <paramref name="ct"/> cancels only this caller's wait, never the shared render.
     /// </summary>
-    public Task<RenderedScrape> GetAsync(ExpositionFormat format, CancellationToken ct)
+    public Task<RenderedScrape> GetAsync(ExpositionFormat format, CancellationToken ct) => GetAsync(format, 0, ct);
+
+    /// <summary>As <see cref="GetAsync(ExpositionFormat, CancellationToken)"/>, for one variant of the exposition.</summary>
+    public Task<RenderedScrape> GetAsync(ExpositionFormat format, int variant, CancellationToken ct)
     {
         if (format is not (ExpositionFormat.PrometheusText004 or ExpositionFormat.OpenMetrics100))
         {
             throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown exposition format.");
         }
 
-        FormatSlot slot = _slots[(int)format];
+        FormatSlot slot;
         RenderWave wave;
         bool startRender = false;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            slot = SlotOf(format, variant);
             if (slot.Latest is { } latest && _time.GetElapsedTime(slot.LatestTimestamp) < _maxAge)
             {
                 latest.AddReference();
@@ -78,7 +97,7 @@ public sealed class ScrapeCache : IDisposable
 
         if (startRender)
         {
-            _ = Task.Run(() => RunWave(format, slot, wave), CancellationToken.None);
+            _ = Task.Run(() => RunWave(format, variant, slot, wave), CancellationToken.None);
         }
 
         return AwaitWaveAsync(wave, ct);
@@ -87,7 +106,7 @@ public sealed class ScrapeCache : IDisposable
     /// <summary>Drops the cached renders; handles already given out stay valid until disposed.</summary>
     public void Dispose()
     {
-        SharedRender?[] released = new SharedRender?[_slots.Length];
+        List<SharedRender?> released = [];
         lock (_gate)
         {
             if (_disposed)
@@ -96,10 +115,10 @@ public sealed class ScrapeCache : IDisposable
             }
 
             _disposed = true;
-            for (int i = 0; i < _slots.Length; i++)
+            foreach (FormatSlot slot in _slots.Values)
             {
-                released[i] = _slots[i].Latest;
-                _slots[i].Latest = null;
+                released.Add(slot.Latest);
+                slot.Latest = null;
             }
         }
 
@@ -127,13 +146,42 @@ public sealed class ScrapeCache : IDisposable
         }
     }
 
-    private void RunWave(ExpositionFormat format, FormatSlot slot, RenderWave wave)
+    private static Action<ExpositionWriter, int> Everything(Action<ExpositionWriter> render)
+    {
+        ArgumentNullException.ThrowIfNull(render);
+        return (w, _) => render(w);
+    }
+
+    /// <summary>The slot of a format and variant, made on first use; called under <c>_gate</c>.</summary>
+    private FormatSlot SlotOf(ExpositionFormat format, int variant)
+    {
+        if (_slots.TryGetValue((format, variant), out FormatSlot? slot))
+        {
+            return slot;
+        }
+
+        if (_slots.Count >= MaxSlots)
+        {
+            // Callers naming ever new variants must not grow the cache: drop the idle slots (their renders released).
+            foreach (var (key, idle) in _slots.Where(s => s.Value.InFlight is null).ToList())
+            {
+                _slots.Remove(key);
+                idle.Latest?.Release();
+            }
+        }
+
+        slot = new FormatSlot();
+        _slots.Add((format, variant), slot);
+        return slot;
+    }
+
+    private void RunWave(ExpositionFormat format, int variant, FormatSlot slot, RenderWave wave)
     {
         SharedRender? render = null;
         Exception? failure = null;
         try
         {
-            render = Render(format, slot);
+            render = Render(format, variant, slot);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -168,7 +216,7 @@ public sealed class ScrapeCache : IDisposable
         }
     }
 
-    private SharedRender Render(ExpositionFormat format, FormatSlot slot)
+    private SharedRender Render(ExpositionFormat format, int variant, FormatSlot slot)
     {
         var writer = new ExpositionWriter(format, Math.Max(InitialCapacityBytes, Volatile.Read(ref slot.LastLength)), _pool)
         {
@@ -178,7 +226,7 @@ public sealed class ScrapeCache : IDisposable
         {
             lock (_renderGate)
             {
-                _render(writer);
+                _render(writer, variant);
             }
 
             writer.Finish();
