@@ -144,6 +144,26 @@ public sealed class CollectorHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_come_in_parts_when_asked_and_bad_part_parameters_are_a_400_with_the_reason()
+    {
+        await Post(new Reports(node: "a").Next(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1, 1, 1).ToByteArray());
+        var home = Telemetry.Collector.Metrics.MetricsPart.Of("a", 2);
+        var own = await _http.GetStringAsync($"/metrics?part={home}&parts=2");
+        var other = await _http.GetStringAsync($"/metrics?part={1 - home}&parts=2");
+        Assert.Contains("inference_node_up{node=\"a\",site=\"s1\",pool=\"p1\"} 1", own, StringComparison.Ordinal);
+        Assert.DoesNotContain("node=\"a\"", other, StringComparison.Ordinal);
+        Assert.Contains("# TYPE inference_node_up gauge", other, StringComparison.Ordinal); // the families, without a node's samples
+        Assert.Equal(home == 0, own.Contains("inference_collector_reports_accepted_total", StringComparison.Ordinal));
+
+        foreach (var (query, reason) in new[] { ("part=2&parts=2", "from 0 to 1"), ("part=0", "go together"), ("part=0&parts=1000", "from 1 to 256") })
+        {
+            var refused = await _http.GetAsync("/metrics?" + query);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(reason, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Promtool_accepts_the_metrics_output()
     {
         var reports = new Reports(node: "a");

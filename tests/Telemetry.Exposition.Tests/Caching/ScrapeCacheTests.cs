@@ -45,6 +45,50 @@ public sealed class ScrapeCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_variant_is_rendered_for_itself_and_readers_of_one_variant_share_its_render()
+    {
+        using var cache = new ScrapeCache((w, variant) =>
+        {
+            Interlocked.Increment(ref _renders);
+            w.BeginFamily("variant", MetricType.Gauge, "Variant rendered.");
+            w.WriteSample([], variant);
+        }, TimeSpan.FromSeconds(10), new ManualTimeProvider(), _pool);
+
+        using RenderedScrape whole = await cache.GetAsync(ExpositionFormat.PrometheusText004, CancellationToken.None);
+        using RenderedScrape seven = await cache.GetAsync(ExpositionFormat.PrometheusText004, 7, CancellationToken.None);
+        using RenderedScrape sevenAgain = await cache.GetAsync(ExpositionFormat.PrometheusText004, 7, CancellationToken.None);
+        using RenderedScrape nine = await cache.GetAsync(ExpositionFormat.PrometheusText004, 9, CancellationToken.None);
+
+        Assert.EndsWith("variant 0\n", Text(whole), StringComparison.Ordinal);
+        Assert.EndsWith("variant 7\n", Text(seven), StringComparison.Ordinal);
+        Assert.EndsWith("variant 9\n", Text(nine), StringComparison.Ordinal);
+        Assert.Same(TrackingArrayPool.ArrayOf(seven.Body), TrackingArrayPool.ArrayOf(sevenAgain.Body)); // reused within max age
+        Assert.Equal(3, Volatile.Read(ref _renders));
+    }
+
+    [Fact]
+    public async Task Callers_naming_ever_new_variants_do_not_grow_the_cache_beyond_its_bound()
+    {
+        var cache = new ScrapeCache((w, variant) =>
+        {
+            w.BeginFamily("variant", MetricType.Gauge, "Variant rendered.");
+            w.WriteSample([], variant);
+        }, TimeSpan.FromSeconds(10), new ManualTimeProvider(), _pool);
+        using (cache)
+        {
+            for (var v = 0; v < 3000; v++)
+            {
+                (await cache.GetAsync(ExpositionFormat.PrometheusText004, v, CancellationToken.None)).Dispose();
+            }
+
+            // Each kept render holds a buffer: idle slots beyond the bound were dropped and their buffers returned.
+            Assert.InRange(_pool.OutstandingCount, 1, 1024);
+        }
+
+        Assert.Equal(0, _pool.OutstandingCount);
+    }
+
+    [Fact]
     public async Task Without_max_age_every_sequential_scrape_renders_and_a_held_buffer_survives_the_next_render()
     {
         using var cache = CreateCache(TimeSpan.Zero);
