@@ -22,7 +22,9 @@ internal static class LoadReport
         Console.WriteLine($"collector's own counters after the phase: accepted {accepted:N0}, duplicate {duplicates:N0} (the marker node's reports included)");
         Console.WriteLine($"CPU per accepted report: collector {collectorCpu.TotalMicroseconds / Math.Max(1, open.Accepted):N0} µs, generator {generatorCpu.TotalMicroseconds / Math.Max(1, open.Accepted):N0} µs " +
             $"(collector {collectorCpu.TotalSeconds / open.Seconds:0.00} cores, generator {generatorCpu.TotalSeconds / open.Seconds:0.00} cores of {Environment.ProcessorCount})");
-        Console.WriteLine($"scrapes: {scraper.ScrapeDuration.Count} of {scraper.LastScrapeBytes / 1e6:N0} MB, duration {scraper.ScrapeDuration.Summary()}; marker misses {scraper.Misses}");
+        Console.WriteLine(scraper.Parts == 1
+            ? $"scrapes: {scraper.ScrapeDuration.Count} of {scraper.LastScrapeBytes / 1e6:N0} MB, duration {scraper.ScrapeDuration.Summary()}; marker misses {scraper.Misses}"
+            : $"scrapes: {scraper.ScrapeDuration.Count} of one part in {scraper.Parts} (the whole exposition {scraper.LastScrapeBytes / 1e6:N0} MB, a part ~{scraper.LastScrapeBytes / 1e6 / scraper.Parts:N0} MB), duration {scraper.ScrapeDuration.Summary()}; marker misses {scraper.Misses}");
         Console.WriteLine("RSS MB: " + string.Join(' ', samples.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Seconds:0}s={s.RssMb:0}"))));
         Console.WriteLine();
         Console.WriteLine("| target | measured | met |");

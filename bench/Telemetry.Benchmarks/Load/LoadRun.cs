@@ -31,7 +31,7 @@ internal static class LoadRun
         var fleet = new SimulatedFleet(o.Nodes, "load");
         Console.WriteLine($"load: {o.Nodes:N0} nodes × 8 GPUs × 2 servers ({o.Nodes * 8:N0} GPUs), {fleet.ReportBytes:N0} B per report, " +
             $"{o.Seconds} s open loop at {o.Nodes:N0} reports/s; closed loop {o.Workers} workers × {o.ClosedSeconds} s; pool {o.Connections} connections; " +
-            $"collector GC {o.Gc ?? "default (server)"}; {Environment.ProcessorCount} cores");
+            $"collector GC {o.Gc ?? "default (server)"}; /metrics scraped {(o.Parts == 1 ? "whole" : $"in {o.Parts} parts")} every {FreshnessScraper.Interval.TotalSeconds:0} s; {Environment.ProcessorCount} cores");
 
         ClosedLoopResult? ceiling = null;
         if (!o.SkipCeiling)
@@ -51,7 +51,7 @@ internal static class LoadRun
         using var collector = await ChildHost.StartAsync(collectorDll, [], environment, port).ConfigureAwait(false);
         using var client = new IngestClient(collector.BaseUrl, o.Connections);
         using var scrapeHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
-        var scraper = new FreshnessScraper(scrapeHttp, client, collector.BaseUrl);
+        var scraper = new FreshnessScraper(scrapeHttp, client, collector.BaseUrl, o.Parts);
 
         // (2) The fleet at 1 Hz.
         var memory = new MemoryTrend();
@@ -66,7 +66,7 @@ internal static class LoadRun
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpu0;
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(scraping, sampling).ConfigureAwait(false);
-        await scraper.SampleAsync(CancellationToken.None).ConfigureAwait(false); // one more sample, and the collector's counters at the end of the phase
+        await scraper.FinishAsync(CancellationToken.None).ConfigureAwait(false); // one more sample, and the collector's counters at the end of the phase
 
         // (3) The collector's maximum.
         var maxCpu0 = collector.CpuTime();
