@@ -138,7 +138,7 @@ public sealed class CollectorService : IDisposable
                 Options.Otlp.Enabled ? ExportStats : null, up, stale);
         }
 
-        MetricsRenderer.Render(w, snapshot, fleetWide, _tierPrices, _ttftSlos, Cost);
+        MetricsRenderer.Render(w, snapshot, fleetWide, _tierPrices, _ttftSlos, Cost, twoThreads: snapshot.Nodes.Count >= MetricsRenderer.TwoThreadsFromNodes);
         _lastRender = new RenderStats(w.SampleCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, (int)w.Written.Length);
     }
 

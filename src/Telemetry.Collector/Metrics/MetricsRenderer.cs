@@ -33,17 +33,25 @@ internal static class MetricsRenderer
     private static readonly LabelSet OutputTokens = LabelSet.Of(new Label("token_type", "output"));
 
     /// <summary>
+    /// From this many nodes a render is written on two threads: below it a render is short, and one thread leaves the
+    /// other core to ingest (a fleet scraped in parts renders 1/n of it at a time).
+    /// </summary>
+    public const int TwoThreadsFromNodes = 2_000;
+
+    /// <summary>
     /// Writes the snapshot's families in a fixed order, and the ones that are not per node when <paramref name="fleetWide"/>
-    /// is given (the whole exposition, or part 0 of it: <see cref="MetricsPart"/>) — its proxy families first. The
-    /// families are written in two groups on two threads (<see cref="ExpositionWriter.WriteConcurrently"/>), split in the
-    /// middle of the engine histograms, which are half of a fleet's bytes; the output is the same as writing them one
-    /// after the other.
+    /// is given (the whole exposition, or part 0 of it: <see cref="MetricsPart"/>) — its proxy families first. With
+    /// <paramref name="twoThreads"/> the families are written in two groups on two threads
+    /// (<see cref="ExpositionWriter.WriteConcurrently"/>), split in the middle of the engine histograms, which are half of
+    /// a fleet's bytes; the output is the same as writing them one after the other, which is what one thread does.
     /// </summary>
     public static void Render(ExpositionWriter w, FleetSnapshot snapshot, FleetWideFamilies? fleetWide,
-        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost)
+        IReadOnlyDictionary<string, double> tierPrices, IReadOnlyDictionary<string, double> ttftSlos, CostModel cost, bool twoThreads)
     {
         var streams = Streams(snapshot);
-        w.WriteConcurrently(
+        Write(
+            w,
+            twoThreads,
             first =>
             {
                 fleetWide?.Before(first);
@@ -76,6 +84,19 @@ internal static class MetricsRenderer
                 }
             });
         w.Finish();
+    }
+
+    private static void Write(ExpositionWriter w, bool twoThreads, Action<ExpositionWriter> first, Action<ExpositionWriter> second)
+    {
+        if (twoThreads)
+        {
+            w.WriteConcurrently(first, second);
+        }
+        else
+        {
+            first(w);
+            second(w);
+        }
     }
 
     private static void RenderNodes(ExpositionWriter w, FleetSnapshot s)

@@ -181,6 +181,37 @@ public sealed class MetricsPartTests
         Assert.Equal(notPerNode, zero.Where(l => NodeOf(l) is null));
     }
 
+    [Fact]
+    public void A_render_on_one_thread_is_byte_for_byte_the_render_on_two()
+    {
+        // Small renders (parts of a large fleet among them) are written on one thread, large ones on two.
+        var fleet = new Telemetry.Collector.State.FleetState([new WindowDuration("1m", 60)], new Cost.CostModel(new CostOptions()));
+        var agents = Enumerable.Range(0, 9).Select(i => new RichNode($"n{i}", 1 + (i % 3))).ToArray();
+        for (var s = 0; s < 10; s++)
+        {
+            foreach (var agent in agents)
+            {
+                var report = agent.Next();
+                fleet.Apply(report, report.SentTimeUnixMs);
+            }
+        }
+
+        var snapshot = new Telemetry.Collector.Kpi.SnapshotBuilder(fleet, [new WindowDuration("1m", 60)], staleAfterIntervals: 3).Build(RichNode.T0 + 11_000);
+        var fleetWide = new FleetWideFamilies(_ => { }, new Telemetry.Collector.Ingest.IngestStats(), 0, RenderStats.None, null, 9, 0);
+        string Render(bool twoThreads)
+        {
+            using var w = new ExpositionWriter(ExpositionFormat.OpenMetrics100);
+            MetricsRenderer.Render(w, snapshot, fleetWide, new Dictionary<string, double>(), new Dictionary<string, double>(), new Cost.CostModel(new CostOptions()), twoThreads);
+            return Encoding.UTF8.GetString(w.Written);
+        }
+
+        var one = Render(twoThreads: false);
+        Assert.Contains("inference_time_to_first_token_seconds_bucket{node=\"n8\"", one, StringComparison.Ordinal);
+        Assert.Contains("inference_kpi_tokens_per_joule{scope=\"fleet\"", one, StringComparison.Ordinal);
+        Assert.EndsWith("# EOF\n", one, StringComparison.Ordinal);
+        Assert.Equal(one, Render(twoThreads: true));
+    }
+
     [Theory]
     [InlineData(null, null, 0, 1)]
     [InlineData("", "", 0, 1)]
