@@ -3,11 +3,12 @@ using System.Globalization;
 namespace Telemetry.Benchmarks.Load;
 
 /// <summary>
-/// <c>load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling] [--parts N]</c>.
-/// Defaults are the issue 8 targets: 10,000 nodes (80,000 GPUs) at 1 Hz for 5 minutes. <c>--parts N</c> scrapes
+/// <c>load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling] [--parts N] [--warm-up S]</c>.
+/// Defaults are the issue 8 targets: 10,000 nodes (80,000 GPUs) at 1 Hz for 5 minutes, measured after <c>S</c> (60) s of
+/// the same load that are reported apart (0: none). <c>--parts N</c> scrapes
 /// /metrics as N targets (<c>?part=k&amp;parts=N</c>) spread over the interval instead of one whole body.
 /// </summary>
-internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Connections, int ClosedSeconds, string? Gc, bool SkipCeiling, int Parts = 1)
+internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Connections, int ClosedSeconds, string? Gc, bool SkipCeiling, int Parts = 1, int WarmUpSeconds = 60)
 {
     public static LoadOptions Parse(string[] args)
     {
@@ -16,6 +17,7 @@ internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Conn
         string? gc = null;
         var skipCeiling = false;
         var parts = 1;
+        var warmUp = 60;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -26,6 +28,7 @@ internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Conn
                 case "--gc": gc = args[++i] is "server" or "workstation" ? args[i] : throw new ArgumentException("--gc takes server or workstation"); break;
                 case "--skip-ceiling": skipCeiling = true; break;
                 case "--parts": parts = Int(args[++i]); break;
+                case "--warm-up": warmUp = Int(args[++i]); break;
                 default: positional.Add(Int(args[i])); break;
             }
         }
@@ -37,10 +40,10 @@ internal sealed record LoadOptions(int Nodes, int Seconds, int Workers, int Conn
             throw new ArgumentException($"nodes, seconds, workers, connections and closed-seconds must be positive, parts from 1 to {Telemetry.Collector.Metrics.MetricsPart.MaxCount}");
         }
 
-        return new LoadOptions(nodes, seconds, Math.Min(workers, nodes), connections, closedSeconds, gc, skipCeiling, parts);
+        return new LoadOptions(nodes, seconds, Math.Min(workers, nodes), connections, closedSeconds, gc, skipCeiling, parts, warmUp);
     }
 
     private static int Int(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
         ? v
-        : throw new ArgumentException($"'{s}' is not a whole number (usage: load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling] [--parts N])");
+        : throw new ArgumentException($"'{s}' is not a whole number (usage: load [nodes] [seconds] [--workers W] [--connections C] [--closed-seconds S] [--gc server|workstation] [--skip-ceiling] [--parts N] [--warm-up S])");
 }

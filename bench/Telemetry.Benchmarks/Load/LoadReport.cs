@@ -19,6 +19,7 @@ internal static class LoadReport
         Console.WriteLine();
         Console.WriteLine($"open loop, {o.Nodes:N0} nodes at 1 Hz for {open.Seconds:0.0} s: offered {open.Offered:N0}, 202 {open.Accepted:N0}, other status {open.Refused:N0}, failed {open.Failed:N0}, " +
             $"late (> {OpenLoopDriver.LateAfter.TotalMilliseconds:0} ms behind schedule) {open.Late:N0}, unsent by the end + {OpenLoopDriver.Grace.TotalSeconds:0} s {open.Unsent:N0}; schedule lag {open.ScheduleLag.Summary()}");
+        Console.WriteLine("late sends by 30-s block of the schedule: " + string.Join(' ', open.LatePerSecond.Chunk(30).Select(c => c.Sum().ToString("N0", CultureInfo.InvariantCulture))));
         Console.WriteLine($"collector's own counters after the phase: accepted {accepted:N0}, duplicate {duplicates:N0} (the marker node's reports included)");
         Console.WriteLine($"CPU per accepted report: collector {collectorCpu.TotalMicroseconds / Math.Max(1, open.Accepted):N0} µs, generator {generatorCpu.TotalMicroseconds / Math.Max(1, open.Accepted):N0} µs " +
             $"(collector {collectorCpu.TotalSeconds / open.Seconds:0.00} cores, generator {generatorCpu.TotalSeconds / open.Seconds:0.00} cores of {Environment.ProcessorCount})");

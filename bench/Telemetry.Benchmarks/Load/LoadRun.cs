@@ -31,7 +31,7 @@ internal static class LoadRun
         var fleet = new SimulatedFleet(o.Nodes, "load");
         Console.WriteLine($"load: {o.Nodes:N0} nodes × 8 GPUs × 2 servers ({o.Nodes * 8:N0} GPUs), {fleet.ReportBytes:N0} B per report, " +
             $"{o.Seconds} s open loop at {o.Nodes:N0} reports/s; closed loop {o.Workers} workers × {o.ClosedSeconds} s; pool {o.Connections} connections; " +
-            $"collector GC {o.Gc ?? "default (server)"}; /metrics scraped {(o.Parts == 1 ? "whole" : $"in {o.Parts} parts")} every {FreshnessScraper.Interval.TotalSeconds:0} s; {Environment.ProcessorCount} cores");
+            $"collector GC {o.Gc ?? "default (server)"}; {o.WarmUpSeconds} s warm-up first; /metrics scraped {(o.Parts == 1 ? "whole" : $"in {o.Parts} parts")} every {FreshnessScraper.Interval.TotalSeconds:0} s; {Environment.ProcessorCount} cores");
 
         ClosedLoopResult? ceiling = null;
         if (!o.SkipCeiling)
@@ -58,6 +58,16 @@ internal static class LoadRun
         using var stop = new CancellationTokenSource();
         var scraping = scraper.RunAsync(TimeSpan.FromSeconds(Math.Min(5, o.Seconds / 2.0)), stop.Token);
         var sampling = SampleAsync(collector, memory, stop.Token);
+        if (o.WarmUpSeconds > 0)
+        {
+            // The same load first, not counted: the collector builds the state of every node, stream and window ring
+            // (most of its heap) and the JIT settles; a benchmark's figures are the steady state after it.
+            using var warmUp = new OpenLoopDriver(client, fleet, maxInFlight: o.Connections * 4);
+            var first = await warmUp.RunAsync(o.WarmUpSeconds, CancellationToken.None).ConfigureAwait(false);
+            Console.WriteLine($"warm-up, not counted below: {o.WarmUpSeconds} s of the same schedule, offered {first.Offered:N0}, 202 {first.Accepted:N0}, " +
+                $"late {first.Late:N0}, unsent {first.Unsent:N0}; latency {first.Latency.Summary()}; schedule lag {first.ScheduleLag.Summary()}");
+        }
+
         var collectorCpu0 = collector.CpuTime();
         var ownCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         using var driver = new OpenLoopDriver(client, fleet, maxInFlight: o.Connections * 4);

@@ -5,7 +5,7 @@ namespace Telemetry.Benchmarks.Load;
 /// <summary>What the open-loop phase measured.</summary>
 internal sealed record OpenLoopResult(
     long Offered, long Accepted, long Refused, long Failed, long Late, long Unsent, double Seconds,
-    LatencyRecorder Latency, LatencyRecorder ScheduleLag, long[] AcceptedPerSecond);
+    LatencyRecorder Latency, LatencyRecorder ScheduleLag, long[] AcceptedPerSecond, long[] LatePerSecond);
 
 /// <summary>
 /// The fleet's 1 Hz schedule, open loop: node i sends at start + k s + i/N s whatever the collector
@@ -35,6 +35,7 @@ internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, 
     {
         var nodes = fleet.Count;
         var perSecond = new long[seconds + 1];
+        var latePerSecond = new long[seconds]; // by the second the send was due in
         var total = (long)nodes * seconds;
         var lateTicks = (long)(LateAfter.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
@@ -59,6 +60,7 @@ internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, 
                 if (started - due > lateTicks)
                 {
                     _late++;
+                    latePerSecond[slot / nodes]++;
                 }
 
                 inFlight.Add(SendAsync((int)(slot % nodes), start, perSecond, ct));
@@ -78,7 +80,7 @@ internal sealed class OpenLoopDriver(IngestClient client, SimulatedFleet fleet, 
 
         await Task.WhenAll(inFlight).WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        return new OpenLoopResult(total, _accepted, _refused, _failed, _late, total - slot, elapsed, _latency, _lag, perSecond);
+        return new OpenLoopResult(total, _accepted, _refused, _failed, _late, total - slot, elapsed, _latency, _lag, perSecond, latePerSecond);
     }
 
     private static long Due(long start, long slot, int nodes) => start + (long)(slot * (double)Stopwatch.Frequency / nodes);

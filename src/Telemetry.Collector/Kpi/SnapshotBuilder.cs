@@ -95,9 +95,18 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
         {
             lock (node.Sync)
             {
-                if (nowMs - node.LastReceivedMs <= ForgetAfter.TotalMilliseconds)
+                if (nowMs - node.LastReceivedMs > ForgetAfter.TotalMilliseconds)
                 {
-                    _ = IsUp(node, nowMs) ? up++ : stale++;
+                    continue; // forgotten at the next snapshot
+                }
+
+                if (IsUp(node, nowMs))
+                {
+                    up++;
+                }
+                else
+                {
+                    stale++;
                 }
             }
         }
