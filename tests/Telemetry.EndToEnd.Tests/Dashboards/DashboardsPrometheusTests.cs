@@ -14,7 +14,7 @@ namespace Telemetry.EndToEnd.Tests.Dashboards;
 [Collection("processes")]
 public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(240);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(480);
 
     [Fact]
     public async Task Every_panel_returns_data_and_recording_rules_match_the_collector()
@@ -32,7 +32,13 @@ public sealed partial class DashboardsPrometheusTests(ITestOutputHelper output)
             && await prometheus.QueryAsync("count_over_time(fleet:inference_tokens:rate5m{token_type=\"output\"}[2m]) >= 90") is not null
             && await prometheus.QueryAsync("inference_kpi_tokens_per_joule{scope=\"fleet\",window=\"5m\",token_type=\"output\"}") is not null
             && await prometheus.QueryAsync("count_over_time(tier:inference_proxy_tokens_per_user_hour:ratio_rate5m{tier=\"economy\",token_type=\"total\"}[2m]) >= 90") is not null
-            && await prometheus.QueryAsync("inference_kpi_tokens_per_user_hour{scope=\"request_tier\",window=\"5m\",tier=\"economy\",token_type=\"total\"}") is not null,
+            && await prometheus.QueryAsync("inference_kpi_tokens_per_user_hour{scope=\"request_tier\",window=\"5m\",tier=\"economy\",token_type=\"total\"}") is not null
+            // Tokens per user-hour sums tenants' series from two nodes: while a series is younger than the rules' 5-m
+            // range, rate() weights it by its age, so nodes whose proxies started seconds apart are mixed in other
+            // proportions than the collector's window holds them (2.05% and 2.40% off in two CI runs). Every proxy
+            // series a full range old, the two are the same five minutes.
+            && await prometheus.QueryAsync("min(count_over_time(inference_proxy_tokens_total[330s])) >= 310") is not null
+            && await prometheus.QueryAsync("min(count_over_time(inference_proxy_active_user_seconds_total[330s])) >= 310") is not null,
             Limit, () => Logs() + "\n" + prometheus.TargetHealthAsync().Result);
 
         var failures = new List<string>();
