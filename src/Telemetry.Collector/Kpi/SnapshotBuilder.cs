@@ -47,41 +47,41 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
 
         // Nodes are independent (each copied under its own lock), so the fleet is split across the cores:
         // at 12,500 nodes the copies and KPI reads are most of a snapshot. Nodes are put in name order first, so the
-        // parts come out in the snapshot's order (node rows after every aggregate row, server rows last) and only
+        // slices come out in the snapshot's order (node rows after every aggregate row, server rows last) and only
         // the few aggregate rows need sorting.
         var all = part.IsWhole ? fleet.Nodes.ToArray() : [.. fleet.Nodes.Where(n => part.Contains(n.Node))];
         Array.Sort(all, static (a, b) => string.CompareOrdinal(a.Node, b.Node));
-        var parts = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, all.Length / MinNodesPerPart));
-        var partNodes = new List<NodeView>[parts];
-        var partNodeKpis = new List<KpiView>[parts];
-        var partServerKpis = new List<KpiView>[parts];
-        Parallel.For(0, parts, p =>
+        var slices = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, all.Length / MinNodesPerSlice));
+        var sliceNodes = new List<NodeView>[slices];
+        var sliceNodeKpis = new List<KpiView>[slices];
+        var sliceServerKpis = new List<KpiView>[slices];
+        Parallel.For(0, slices, p =>
         {
-            var from = (int)((long)all.Length * p / parts);
-            var to = (int)((long)all.Length * (p + 1) / parts);
-            partNodes[p] = new List<NodeView>(to - from);
-            partNodeKpis[p] = new List<KpiView>(to - from);
-            partServerKpis[p] = new List<KpiView>((to - from) * 2);
+            var from = (int)((long)all.Length * p / slices);
+            var to = (int)((long)all.Length * (p + 1) / slices);
+            sliceNodes[p] = new List<NodeView>(to - from);
+            sliceNodeKpis[p] = new List<KpiView>(to - from);
+            sliceServerKpis[p] = new List<KpiView>((to - from) * 2);
             var servers = new List<ServerState>();
             for (var i = from; i < to; i++)
             {
-                CopyNodeAndKpis(all[i], nowMs, endMs, partNodes[p], partNodeKpis[p], partServerKpis[p], servers);
+                CopyNodeAndKpis(all[i], nowMs, endMs, sliceNodes[p], sliceNodeKpis[p], sliceServerKpis[p], servers);
             }
         });
 
         // A stable sort: a scope's windows stay in configuration order, as they are for nodes and servers.
-        var kpis = new List<KpiView>(aggregates.Count + partNodeKpis.Sum(k => k.Count) + partServerKpis.Sum(k => k.Count));
+        var kpis = new List<KpiView>(aggregates.Count + sliceNodeKpis.Sum(k => k.Count) + sliceServerKpis.Sum(k => k.Count));
         kpis.AddRange(aggregates.OrderBy(k => k.Scope).ThenBy(k => k.ScopeLabels, ScopeLabelOrder));
         nodes.Capacity = all.Length;
-        for (var p = 0; p < parts; p++)
+        for (var p = 0; p < slices; p++)
         {
-            nodes.AddRange(partNodes[p]);
-            kpis.AddRange(partNodeKpis[p]);
+            nodes.AddRange(sliceNodes[p]);
+            kpis.AddRange(sliceNodeKpis[p]);
         }
 
-        for (var p = 0; p < parts; p++)
+        for (var p = 0; p < slices; p++)
         {
-            kpis.AddRange(partServerKpis[p]);
+            kpis.AddRange(sliceServerKpis[p]);
         }
 
         return new FleetSnapshot(nowMs, nodes, kpis);
@@ -124,7 +124,7 @@ internal sealed class SnapshotBuilder(FleetState fleet, IReadOnlyList<WindowDura
     };
 
     /// <summary>Below this many nodes per core a snapshot is not worth splitting.</summary>
-    private const int MinNodesPerPart = 500;
+    private const int MinNodesPerSlice = 500;
 
     private void CopyNodeAndKpis(NodeState node, long nowMs, long endMs, List<NodeView> nodes, List<KpiView> nodeKpis, List<KpiView> serverKpis, List<ServerState> servers)
     {
